@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <optional>
+#include <utility>
 
 namespace npytest {
 
@@ -63,6 +64,15 @@ inline QByteArray rawDeflate(const QByteArray& data)
 
 struct ZipMember
 {
+    ZipMember(
+        QByteArray name = {}, QByteArray content = {}, bool deflate = false, quint16 method = 0xffff, quint16 flags = 0)
+        : name(std::move(name))
+        , content(std::move(content))
+        , deflate(deflate)
+        , method(method)
+        , flags(flags)
+    { }
+
     QByteArray name;
     QByteArray content; // uncompressed bytes
     bool deflate = false;
