@@ -39,7 +39,9 @@ std::vector<qint64> contiguousStrides(const std::vector<qint64>& shape, qint64 i
     for (qsizetype i = 0; i < n; ++i) {
         const qsizetype axis = fortranOrder ? i : n - 1 - i;
         strides[axis] = step;
-        step *= qMax<qint64>(shape[axis], 1);
+        // Only an array with a zero dimension gets a product beyond 64 bits here, and it has no elements.
+        if (__builtin_mul_overflow(step, qMax<qint64>(shape[axis], 1), &step))
+            step = 0;
     }
     return strides;
 }
