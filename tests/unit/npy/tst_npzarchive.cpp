@@ -49,6 +49,7 @@ private slots:
     void memberFaults();
     void archiveFaults_data();
     void archiveFaults();
+    void unopenableFiles();
     void malformedFixtures_data();
     void malformedFixtures();
     void emptyZipHasNoMembers();
@@ -253,6 +254,21 @@ void NpzArchiveTest::archiveFaults()
     QVERIFY(!archive.ok());
     QCOMPARE(archive.error().file, path);
     QVERIFY2(archive.error().reason.contains(reason), qPrintable(archive.error().reason));
+}
+
+void NpzArchiveTest::unopenableFiles()
+{
+    QTemporaryDir dir;
+    const QString missing = dir.filePath(QStringLiteral("missing.npz"));
+    auto absent = NpzArchive::open(missing);
+    QVERIFY(!absent.ok());
+    QCOMPARE(absent.error().file, missing);
+    QVERIFY2(absent.error().reason.startsWith(u"cannot open the file"), qPrintable(absent.error().reason));
+
+    auto folder = NpzArchive::open(dir.path());
+    QVERIFY(!folder.ok());
+    QCOMPARE(folder.error().file, dir.path());
+    QVERIFY(!folder.error().reason.isEmpty());
 }
 
 void NpzArchiveTest::malformedFixtures_data()
