@@ -156,7 +156,8 @@ void NpyInteropTest::numpyReadsZip64EndRecord()
     for (int i = 0; i < count; ++i)
         entries.push_back({ QStringLiteral("m%1").arg(i), NdArray::fromInt64(i), {} });
     const QString path = m_dir.filePath(QStringLiteral("many.npz"));
-    auto written = writeNpz(path, entries, Compression::Deflated);
+    // Stored: the end records are the point here, and 70,000 deflate streams are slow under the sanitizers.
+    auto written = writeNpz(path, entries, Compression::Stored);
     QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message()));
     const PythonRun checked = runPython({ QStringLiteral("many"), path, QString::number(count) });
     QVERIFY2(checked.exitCode == 0, QByteArray(checked.out + checked.err).constData());
