@@ -17,6 +17,9 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;
 
 // Rows per block when forming weighted Gram matrices: keeps the scaled copy of X in cache.
 constexpr Eigen::Index kBlockRows = 2048;
+// Sizes (elements of X) between which the loss keeps a row-major copy of X.
+constexpr Eigen::Index kRowMajorMinimum = 200000;
+constexpr Eigen::Index kRowMajorLimit = Eigen::Index(1) << 28;
 // Below this many multiply-adds per evaluation one thread is faster than starting more.
 constexpr double kThreadingWork = 4e5;
 
@@ -288,9 +291,12 @@ void SmoothLoss::accumulate(
         out.grad = Eigen::MatrixXd::Zero(p + 1, k);
     double sum = 0;
 
-    // Row blocks of about 1 MB: X is streamed from memory once per evaluation (the product X_b theta and
-    // the gradient X_b^T d of a block read it from cache), and a cancel request gets through between blocks.
-    const Eigen::Index blockRows = std::max<Eigen::Index>(64, Eigen::Index(1048576 / double(p + k)));
+    // Row blocks small enough that the product X_b theta and the gradient X_b^T d of a block share one read of
+    // X from memory (with the row-major copy: 256 KB, contiguous), and a cancel request gets through between
+    // blocks.
+    const bool rowMajor = m_rowMajor.size() > 0;
+    const Eigen::Index blockRows = rowMajor ? std::max<Eigen::Index>(16, Eigen::Index(32768 / double(p + k)))
+                                            : std::max<Eigen::Index>(64, Eigen::Index(1048576 / double(p + k)));
     Eigen::MatrixXd eta, deriv;
     for (Eigen::Index start = begin; start < end; start += blockRows) {
         if (cancelled()) {
@@ -299,8 +305,10 @@ void SmoothLoss::accumulate(
             return;
         }
         const Eigen::Index rows = std::min(blockRows, end - start);
-        const auto Xc = m_X.middleRows(start, rows);
-        eta.noalias() = Xc * theta.topRows(p);
+        if (rowMajor)
+            eta.noalias() = m_rowMajor.middleRows(start, rows) * theta.topRows(p);
+        else
+            eta.noalias() = m_X.middleRows(start, rows) * theta.topRows(p);
         eta.rowwise() += theta.row(p);
         if (wantGrad)
             deriv.resize(rows, k);
@@ -340,7 +348,10 @@ void SmoothLoss::accumulate(
             return;
         }
         if (wantGrad) {
-            out.grad.topRows(p).noalias() += Xc.transpose() * deriv;
+            if (rowMajor)
+                out.grad.topRows(p).noalias() += m_rowMajor.middleRows(start, rows).transpose() * deriv;
+            else
+                out.grad.topRows(p).noalias() += m_X.middleRows(start, rows).transpose() * deriv;
             out.grad.row(p) += deriv.colwise().sum();
         }
     }
@@ -448,8 +459,15 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
             const Eigen::Index rows = std::min(blockRows, end - start);
             Xb.resize(rows, q);
             if (sampled) {
-                for (Eigen::Index i = 0; i < rows; ++i)
-                    Xb.row(i).head(p) = m_X.row(rowIndex[size_t(start + i)]);
+                for (Eigen::Index i = 0; i < rows; ++i) {
+                    const Eigen::Index r = rowIndex[size_t(start + i)];
+                    if (m_rowMajor.size())
+                        Xb.row(i).head(p) = m_rowMajor.row(r);
+                    else
+                        Xb.row(i).head(p) = m_X.row(r);
+                }
+            } else if (m_rowMajor.size()) {
+                Xb.leftCols(p) = m_rowMajor.middleRows(start, rows);
             } else {
                 Xb.leftCols(p) = m_X.middleRows(start, rows);
             }

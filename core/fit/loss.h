@@ -56,6 +56,7 @@ private:
 
     const GlmProblem& m_problem;
     const Eigen::MatrixXd& m_X;
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m_rowMajor; // empty: use m_X
     const Eigen::MatrixXd& m_Y;
     Eigen::Index m_outputs;
     const std::atomic<bool>* m_cancel;
