@@ -653,6 +653,22 @@ Result<void> ModelSpec::setNode(const QString& key, const ParamNode& value)
         m_modelClass = b->savedName;
         return {};
     }
+    // Replacing a saved name that is not a built-in is a mapping: recorded, with what it drops.
+    const bool unresolvedClass = (key == kObservation && !m_observation.saved.isEmpty() && !m_observation.builtin)
+        || (key == kRegularizer && !m_regularizer.saved.isEmpty() && !m_regularizer.builtin);
+    const bool unresolvedLink = key == kLink && !m_link.isEmpty() && !inverseLink() && !value.isNone();
+    if (unresolvedClass || unresolvedLink) {
+        const BuiltinCategory category = key == kObservation ? BuiltinCategory::ObservationModel
+            : key == kRegularizer                            ? BuiltinCategory::Regularizer
+                                                             : BuiltinCategory::InverseLink;
+        if (const Builtin* b = resolveBuiltin(category, value.toString())) {
+            auto mapped = applyMapping(key, b->name);
+            if (!mapped)
+                return mapped.error();
+            return {};
+        }
+    }
+
     if (key == kObservation) {
         ClassRef ref = m_observation;
         if (auto ok = setClass(key, ref, BuiltinCategory::ObservationModel, value.toString(), nullptr); !ok)
@@ -867,6 +883,30 @@ Result<AppliedMapping> ModelSpec::applyMapping(const QString& key, const QString
     }
     m_mappings << mapping;
     return mapping;
+}
+
+Result<AppliedMapping> ModelSpec::previewMapping(const QString& key, const QString& builtinName) const
+{
+    ModelSpec copy = *this;
+    return copy.applyMapping(key, builtinName);
+}
+
+QList<const Builtin*> ModelSpec::mappingCandidates(const QString& key) const
+{
+    QList<const Builtin*> out;
+    NameKind kind = NameKind::Name;
+    if (mappableKind(key, &kind).isEmpty())
+        return out;
+    for (const Builtin& b : builtins()) {
+        if (b.kind != kind)
+            continue;
+        if (key == kObservation && b.category != BuiltinCategory::ObservationModel)
+            continue;
+        if (key == kRegularizer && b.category != BuiltinCategory::Regularizer)
+            continue;
+        out << &b;
+    }
+    return out;
 }
 
 QString ModelSpec::mappableKind(const QString& key, NameKind* kind) const

@@ -268,6 +268,26 @@ void TestModelSpec::mapsByNemosRules()
 {
     ModelSpec spec = loadSpec(QStringLiteral("custom_regularizer_params.npz"));
 
+    // What the mapping dialog offers, and a preview that changes nothing.
+    QCOMPARE(spec.mappingCandidates(QStringLiteral("regularizer")).size(), 5);
+    QCOMPARE(spec.mappingCandidates(QStringLiteral("observation_model")).size(), 6);
+    QCOMPARE(spec.mappingCandidates(QStringLiteral("inverse_link_function")).size(), 8);
+    QVERIFY(spec.mappingCandidates(QStringLiteral("solver_name")).isEmpty());
+    auto preview = spec.previewMapping(QStringLiteral("regularizer"), QStringLiteral("Lasso"));
+    QVERIFY(preview.ok());
+    QCOMPARE(preview->droppedParams, QStringList { QStringLiteral("new_param=10") });
+    QCOMPARE(spec.unresolved().size(), 2);
+    QVERIFY(spec.mappings().isEmpty());
+
+    // Setting an unresolved class is a mapping too.
+    ModelSpec viaSet = spec;
+    QVERIFY(viaSet.set(QStringLiteral("regularizer"), QStringLiteral("Ridge")).ok());
+    QCOMPARE(viaSet.mappings().size(), 1);
+    QCOMPARE(viaSet.mappings().first().droppedParams, QStringList { QStringLiteral("new_param=10") });
+    QVERIFY(viaSet.set(QStringLiteral("inverse_link_function"), QStringLiteral("exp")).ok());
+    QCOMPARE(viaSet.mappings().size(), 2);
+    QVERIFY(viaSet.unresolved().isEmpty());
+
     auto reg = spec.applyMapping(QStringLiteral("regularizer"), QStringLiteral("Ridge"));
     QVERIFY2(reg.ok(), qPrintable(reg.ok() ? QString() : reg.error().message()));
     QCOMPARE(reg->saved, QStringLiteral("__main__.CustomRegularizer"));
