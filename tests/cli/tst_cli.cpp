@@ -1,6 +1,9 @@
 // The headless commands as a user runs them: output, JSON fields, exit statuses, atomic writes that never
 // touch the input, and a refit that reaches the reference optimum.
 
+#include "npy/npzarchive.h"
+#include "npy/npzwriter.h"
+
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
@@ -13,6 +16,8 @@
 
 #include <cmath>
 
+namespace npy = ::nemoscope::npy;
+
 namespace {
 
 struct Run
@@ -22,7 +27,7 @@ struct Run
     QString err;
 };
 
-Run nemoscope(const QStringList& arguments)
+Run runNemoscope(const QStringList& arguments)
 {
     QProcess process;
     process.start(QStringLiteral(NEMOSCOPE_BINARY), arguments);
@@ -88,6 +93,7 @@ private slots:
     void inspectsPlainFiles();
     void inspectsMalformedFiles_data();
     void inspectsMalformedFiles();
+    void keepsRefusedMembersOfModels();
     void editsAtomically();
     void editsInPlaceOnlyWhenAsked();
     void mapsAndSavesResolved();
@@ -113,19 +119,20 @@ void TestCli::helpForEachCommand()
 {
     QFETCH(QString, command);
     QFETCH(QString, mentions);
-    const Run run = nemoscope({ command, QStringLiteral("--help") });
+    const Run run = runNemoscope({ command, QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(run.out.contains(mentions), qPrintable(run.out));
     QVERIFY2(run.out.contains(QStringLiteral("Exit status")), qPrintable(run.out));
 
-    const Run wrong = nemoscope({ command, QStringLiteral("--no-such-option") });
+    const Run wrong = runNemoscope({ command, QStringLiteral("--no-such-option") });
     QCOMPARE(wrong.exitCode, 2);
     QVERIFY2(wrong.err.contains(QStringLiteral("no-such-option")), qPrintable(wrong.err));
 }
 
 void TestCli::inspectsNemosText()
 {
-    const Run run = nemoscope({ QStringLiteral("inspect"), data(QStringLiteral("nemos/ridge_glm_params_fitted.npz")) });
+    const Run run
+        = runNemoscope({ QStringLiteral("inspect"), data(QStringLiteral("nemos/ridge_glm_params_fitted.npz")) });
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.err.isEmpty());
 
@@ -149,8 +156,8 @@ void TestCli::inspectsNemosText()
 
 void TestCli::inspectsUnresolvedNames()
 {
-    const Run run
-        = nemoscope({ QStringLiteral("inspect"), data(QStringLiteral("nemos/custom_regularizer_params_legacy.npz")) });
+    const Run run = runNemoscope(
+        { QStringLiteral("inspect"), data(QStringLiteral("nemos/custom_regularizer_params_legacy.npz")) });
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.out.contains(QStringLiteral("layout: legacy")));
     const qsizetype section = run.out.indexOf(QStringLiteral("Unresolved names\n----------------\n"));
@@ -175,7 +182,7 @@ void TestCli::inspectsNemosJson()
     QFETCH(QString, file);
     QFETCH(QString, layout);
 
-    const Run run = nemoscope({ QStringLiteral("inspect"), data(file), QStringLiteral("--json") });
+    const Run run = runNemoscope({ QStringLiteral("inspect"), data(file), QStringLiteral("--json") });
     QCOMPARE(run.exitCode, 0);
     const QJsonObject object = json(run);
     QCOMPARE(object.value(QStringLiteral("file")).toString(), data(file));
@@ -218,7 +225,7 @@ void TestCli::inspectsNemosJson()
     QCOMPARE(object.value(QStringLiteral("unresolved")).toArray().size(), 0);
 
     // Unresolved names as JSON.
-    const Run custom = nemoscope({ QStringLiteral("inspect"),
+    const Run custom = runNemoscope({ QStringLiteral("inspect"),
         data(QStringLiteral("nemos/custom_regularizer_params.npz")), QStringLiteral("--json") });
     QCOMPARE(custom.exitCode, 0);
     const QJsonArray unresolved = json(custom).value(QStringLiteral("unresolved")).toArray();
@@ -255,7 +262,7 @@ void TestCli::inspectsPlainFiles()
     QFETCH(QString, firstMember);
     QFETCH(QString, descr);
 
-    const Run run = nemoscope({ QStringLiteral("inspect"), data(file), QStringLiteral("--json") });
+    const Run run = runNemoscope({ QStringLiteral("inspect"), data(file), QStringLiteral("--json") });
     QCOMPARE(run.exitCode, 0);
     const QJsonObject object = json(run);
     QCOMPARE(object.value(QStringLiteral("kind")).toString(), kind);
@@ -266,7 +273,7 @@ void TestCli::inspectsPlainFiles()
     QCOMPARE(first.value(QStringLiteral("name")).toString(), firstMember);
     QCOMPARE(first.value(QStringLiteral("descr")).toString(), descr);
 
-    const Run text = nemoscope({ QStringLiteral("inspect"), data(file) });
+    const Run text = runNemoscope({ QStringLiteral("inspect"), data(file) });
     QCOMPARE(text.exitCode, 0);
     QVERIFY(text.out.contains(firstMember));
     QVERIFY(!text.out.contains(QStringLiteral("Model parameters")));
@@ -291,13 +298,13 @@ void TestCli::inspectsMalformedFiles()
     QFETCH(int, exitCode);
     QFETCH(QString, stderrMentions);
 
-    const Run run = nemoscope({ QStringLiteral("inspect"), data(file) });
+    const Run run = runNemoscope({ QStringLiteral("inspect"), data(file) });
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY2(run.err.startsWith(QStringLiteral("nemoscope: ")), qPrintable(run.err));
     QVERIFY2(run.err.contains(stderrMentions), qPrintable(run.err));
     QVERIFY2(run.err.contains(file.section(QLatin1Char('/'), -1)), qPrintable(run.err));
 
-    const Run asJson = nemoscope({ QStringLiteral("inspect"), data(file), QStringLiteral("--json") });
+    const Run asJson = runNemoscope({ QStringLiteral("inspect"), data(file), QStringLiteral("--json") });
     QCOMPARE(asJson.exitCode, exitCode);
     if (exitCode == 3) {
         // The refused member is listed with its reason; the good one stays readable.
@@ -316,6 +323,38 @@ void TestCli::inspectsMalformedFiles()
     }
 }
 
+void TestCli::keepsRefusedMembersOfModels()
+{
+    // A nemos file that also holds a pickled member: listed as refused (exit 3), the model still shown and
+    // editable, and the member carried over unchanged.
+    QTemporaryDir dir;
+    const QString in = dir.filePath(QStringLiteral("with_pickle.npz"));
+    auto model = npy::NpzArchive::open(data(QStringLiteral("nemos/ridge_glm_params_fitted.npz")));
+    auto pickled = npy::NpzArchive::open(data(QStringLiteral("malformed/pickled_object.npz")));
+    QVERIFY(model.ok() && pickled.ok());
+    std::vector<npy::NpzEntry> entries;
+    for (const npy::NpzMember& member : (*model)->members())
+        entries.push_back({ member.name, {}, *(*model)->readRawNpy(member.name) });
+    const QByteArray payload = *(*pickled)->readRawNpy(QStringLiteral("payload"));
+    entries.push_back({ QStringLiteral("payload"), {}, payload });
+    QVERIFY(npy::writeNpz(in, entries).ok());
+
+    const Run run = runNemoscope({ QStringLiteral("inspect"), in });
+    QCOMPARE(run.exitCode, 3);
+    QVERIFY(run.out.contains(QStringLiteral("Model parameters")));
+    QVERIFY(run.out.contains(QStringLiteral("Other members (kept on save)")));
+    QVERIFY(run.err.contains(QStringLiteral("with_pickle.npz: payload")));
+
+    const QString out = dir.filePath(QStringLiteral("edited.npz"));
+    const Run edit = runNemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
+        QStringLiteral("regularizer_strength=3"), QStringLiteral("-o"), out });
+    QCOMPARE(edit.exitCode, 0);
+    auto written = npy::NpzArchive::open(out);
+    QVERIFY(written.ok());
+    QCOMPARE(*(*written)->readRawNpy(QStringLiteral("payload")), payload);
+    QCOMPARE(runNemoscope({ QStringLiteral("inspect"), out }).exitCode, 3);
+}
+
 void TestCli::editsAtomically()
 {
     QTemporaryDir dir;
@@ -324,7 +363,7 @@ void TestCli::editsAtomically()
     const QByteArray before = digest(in);
     const QString out = dir.filePath(QStringLiteral("edited.npz"));
 
-    const Run run = nemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
+    const Run run = runNemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
         QStringLiteral("regularizer_strength=0.1"), QStringLiteral("--set"), QStringLiteral("solver_name=LBFGS"),
         QStringLiteral("--set"), QStringLiteral("solver_kwargs__tol=1e-8"), QStringLiteral("-o"), out });
     QCOMPARE(run.exitCode, 0);
@@ -333,7 +372,7 @@ void TestCli::editsAtomically()
     // Nothing left beside the output (the write goes through a temporary file renamed into place).
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 2);
 
-    const QJsonObject params = json(nemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") }))
+    const QJsonObject params = json(runNemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") }))
                                    .value(QStringLiteral("model"))
                                    .toObject()
                                    .value(QStringLiteral("params"))
@@ -344,11 +383,11 @@ void TestCli::editsAtomically()
 
     // No -o: refused before anything is read or written.
     const Run missing
-        = nemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"), QStringLiteral("solver_name=BFGS") });
+        = runNemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"), QStringLiteral("solver_name=BFGS") });
     QCOMPARE(missing.exitCode, 2);
     QVERIFY(missing.err.contains(QStringLiteral("-o OUT")));
     // -o naming the input: refused without --in-place.
-    const Run same = nemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
+    const Run same = runNemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
         QStringLiteral("solver_name=BFGS"), QStringLiteral("-o"), in });
     QCOMPARE(same.exitCode, 2);
     QVERIFY(same.err.contains(QStringLiteral("--in-place")));
@@ -362,10 +401,10 @@ void TestCli::editsInPlaceOnlyWhenAsked()
     QVERIFY(QFile::copy(data(QStringLiteral("nemos/negbin_ridge_fitted.npz")), in));
     QFile::setPermissions(in, QFile::ReadOwner | QFile::WriteOwner);
 
-    const Run run = nemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
+    const Run run = runNemoscope({ QStringLiteral("edit"), in, QStringLiteral("--set"),
         QStringLiteral("observation_model__scale=0.25"), QStringLiteral("--in-place") });
     QCOMPARE(run.exitCode, 0);
-    const QJsonObject observation = json(nemoscope({ QStringLiteral("inspect"), in, QStringLiteral("--json") }))
+    const QJsonObject observation = json(runNemoscope({ QStringLiteral("inspect"), in, QStringLiteral("--json") }))
                                         .value(QStringLiteral("model"))
                                         .toObject()
                                         .value(QStringLiteral("params"))
@@ -379,7 +418,7 @@ void TestCli::mapsAndSavesResolved()
 {
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("mapped.npz"));
-    const Run run = nemoscope({ QStringLiteral("edit"), data(QStringLiteral("nemos/custom_regularizer_params.npz")),
+    const Run run = runNemoscope({ QStringLiteral("edit"), data(QStringLiteral("nemos/custom_regularizer_params.npz")),
         QStringLiteral("--map"), QStringLiteral("regularizer=Ridge"), QStringLiteral("--map"),
         QStringLiteral("inverse_link_function=exp"), QStringLiteral("-o"), out, QStringLiteral("--python") });
     QCOMPARE(run.exitCode, 0);
@@ -388,7 +427,7 @@ void TestCli::mapsAndSavesResolved()
     QVERIFY(run.out.contains(QStringLiteral("\"regularizer\": nmo.regularizer.Ridge,")));
     QVERIFY(run.out.contains(QStringLiteral("\"inverse_link_function\": jax.numpy.exp,")));
 
-    const Run inspect = nemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") });
+    const Run inspect = runNemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") });
     QCOMPARE(inspect.exitCode, 0);
     QCOMPARE(json(inspect).value(QStringLiteral("unresolved")).toArray().size(), 0);
     QCOMPARE(
@@ -444,7 +483,7 @@ void TestCli::refusesInvalidEdits()
 
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("out.npz"));
-    const Run run = nemoscope(
+    const Run run = runNemoscope(
         QStringList { QStringLiteral("edit"), data(file) } + options + QStringList { QStringLiteral("-o"), out });
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY2(run.err.contains(stderrMentions), qPrintable(run.err));
@@ -456,10 +495,10 @@ void TestCli::writesLegacyLayout()
 {
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("legacy.npz"));
-    const Run run = nemoscope({ QStringLiteral("edit"), data(QStringLiteral("nemos/poisson_grouplasso_fitted.npz")),
+    const Run run = runNemoscope({ QStringLiteral("edit"), data(QStringLiteral("nemos/poisson_grouplasso_fitted.npz")),
         QStringLiteral("--layout"), QStringLiteral("legacy"), QStringLiteral("-o"), out });
     QCOMPARE(run.exitCode, 0);
-    const QJsonObject object = json(nemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") }));
+    const QJsonObject object = json(runNemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") }));
     QCOMPARE(object.value(QStringLiteral("layout")).toString(), QStringLiteral("legacy"));
     bool sawMask = false;
     for (const QJsonValue& value : object.value(QStringLiteral("members")).toArray()) {
@@ -479,7 +518,7 @@ void TestCli::fitsReferenceRidge()
     const QJsonObject expected = reference(QStringLiteral("seed_example"), QStringLiteral("Ridge"));
     QVERIFY(!expected.isEmpty());
 
-    const Run run = nemoscope({ QStringLiteral("fit"), data(QStringLiteral("nemos/ridge_glm_params.npz")),
+    const Run run = runNemoscope({ QStringLiteral("fit"), data(QStringLiteral("nemos/ridge_glm_params.npz")),
         QStringLiteral("--data"), data(QStringLiteral("data/seed_example.npz")), QStringLiteral("--json") });
     QCOMPARE(run.exitCode, 0);
     const QJsonObject result = json(run);
@@ -497,7 +536,7 @@ void TestCli::fitsReferenceRidge()
     QCOMPARE(result.value(QStringLiteral("dof_resid")).toDouble(), 48.0);
 
     // Text output names the same numbers.
-    const Run text = nemoscope({ QStringLiteral("fit"), data(QStringLiteral("nemos/ridge_glm_params.npz")),
+    const Run text = runNemoscope({ QStringLiteral("fit"), data(QStringLiteral("nemos/ridge_glm_params.npz")),
         QStringLiteral("--data"), data(QStringLiteral("data/seed_example.npz")) });
     QCOMPARE(text.exitCode, 0);
     for (const char* label :
@@ -510,7 +549,7 @@ void TestCli::fitsWithEditsAndWritesModel()
     // A custom model, mapped and given another strength on the command line, refitted and saved.
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("refit.npz"));
-    const Run run = nemoscope(
+    const Run run = runNemoscope(
         { QStringLiteral("fit"), data(QStringLiteral("nemos/custom_regularizer_params.npz")), QStringLiteral("--data"),
             data(QStringLiteral("data/seed_example.npz")), QStringLiteral("--map"), QStringLiteral("regularizer=Ridge"),
             QStringLiteral("--map"), QStringLiteral("inverse_link_function=exp"), QStringLiteral("--set"),
@@ -524,7 +563,7 @@ void TestCli::fitsWithEditsAndWritesModel()
                       .toDouble())
         < 1e-5);
 
-    const QJsonObject model = json(nemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") }))
+    const QJsonObject model = json(runNemoscope({ QStringLiteral("inspect"), out, QStringLiteral("--json") }))
                                   .value(QStringLiteral("model"))
                                   .toObject();
     const QJsonObject fit = model.value(QStringLiteral("fit")).toObject();
@@ -538,8 +577,9 @@ void TestCli::fitsWithEditsAndWritesModel()
         QStringLiteral("jax.numpy.exp"));
 
     // PopulationGLM with its feature mask.
-    const Run population = nemoscope({ QStringLiteral("fit"), data(QStringLiteral("nemos/population_ridge_fitted.npz")),
-        QStringLiteral("--data"), data(QStringLiteral("data/population_counts.npz")), QStringLiteral("--json") });
+    const Run population
+        = runNemoscope({ QStringLiteral("fit"), data(QStringLiteral("nemos/population_ridge_fitted.npz")),
+            QStringLiteral("--data"), data(QStringLiteral("data/population_counts.npz")), QStringLiteral("--json") });
     QCOMPARE(population.exitCode, 0);
     const QJsonArray rows = json(population).value(QStringLiteral("coef")).toArray();
     QCOMPARE(rows.size(), 5);
@@ -594,7 +634,7 @@ void TestCli::fitExitStatuses()
 
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("out.npz"));
-    const Run run = nemoscope(QStringList { QStringLiteral("fit") } + arguments);
+    const Run run = runNemoscope(QStringList { QStringLiteral("fit") } + arguments);
     QCOMPARE(run.exitCode, exitCode);
     if (exitCode != 5) {
         QVERIFY2(run.err.startsWith(QStringLiteral("nemoscope: ")), qPrintable(run.err));
