@@ -39,7 +39,10 @@ std::vector<qint64> contiguousStrides(const std::vector<qint64>& shape, qint64 i
     for (qsizetype i = 0; i < n; ++i) {
         const qsizetype axis = fortranOrder ? i : n - 1 - i;
         strides[axis] = step;
-        step *= qMax<qint64>(shape[axis], 1);
+        // Cannot overflow for an array whose bytes fit in qint64 unless it is empty (a zero dimension beside
+        // huge ones); an empty array's strides are never followed, so they are left at 0 then, without UB.
+        if (__builtin_mul_overflow(step, qMax<qint64>(shape[axis], 1), &step))
+            step = 0;
     }
     return strides;
 }
@@ -409,10 +412,17 @@ QString elementText(const char* p, const DType& dtype, int depth)
     case DTypeKind::Complex: {
         if (!dtype.isReadable())
             break;
+        // As Python writes complex numbers: 1+2j, 1.5-0.5j, 2j when the real part is +0.
         const qint64 half = dtype.itemSize() / 2;
-        const QString real = floatText(p, dtype, half);
-        QString imaginary = floatText(p + half, dtype, half);
-        if (real == u"0.0" && !std::signbit(elementDouble(p, dtype)))
+        const auto part = [&](const char* at) {
+            QString text = floatText(at, dtype, half);
+            if (text.endsWith(QStringLiteral(".0")))
+                text.chop(2);
+            return text;
+        };
+        const QString real = part(p);
+        QString imaginary = part(p + half);
+        if (real == u"0" && !std::signbit(elementDouble(p, dtype)))
             return imaginary + u'j';
         if (!imaginary.startsWith(u'-'))
             imaginary.prepend(u'+');
@@ -495,10 +505,11 @@ void forEachElement(
 Result<qint64> checkedElementCount(const std::vector<qint64>& shape)
 {
     qint64 count = 1;
+    qint64 extent = 1; // the product of the non-zero dimensions: NumPy refuses it too large even for an empty array
     for (const qint64 dim : shape) {
         if (dim < 0)
             return arrayError(QStringLiteral("shape holds the negative dimension %1").arg(dim));
-        if (__builtin_mul_overflow(count, dim, &count))
+        if (__builtin_mul_overflow(count, dim, &count) || __builtin_mul_overflow(extent, qMax<qint64>(dim, 1), &extent))
             return arrayError(QStringLiteral("shape's element count overflows 64 bits"));
     }
     return count;
