@@ -152,6 +152,10 @@ void NpzArchiveTest::memberFaults_data()
         good() } << 0 << "w.npy" << true << "compression method 12";
     QTest::newRow("encrypted") << QList<ZipMember> { ZipMember("w.npy", goodNpy({ 1 }), false, 0xffff, 0x1), good() }
                                << 0 << "w.npy" << true << "encrypted";
+    ZipMember overlapping("a.npy", goodNpy({ 1 }));
+    overlapping.sizeExtra = 10;
+    QTest::newRow("overlapping entries") << QList<ZipMember> { overlapping, bad(goodNpy({ 2 })), good() } << 1
+                                         << "w.npy" << true << "overlaps member 'a.npy'";
     ZipMember sizes = bad(goodNpy({ 1 }));
     sizes.uncompressedSize = 500;
     QTest::newRow("stored sizes disagree")
