@@ -251,6 +251,8 @@ QVariant ArrayTableModel::headerData(int section, Qt::Orientation orientation, i
         return {};
     if (orientation == Qt::Horizontal && showsFields())
         return section < m_fieldNames.size() ? QVariant(m_fieldNames[section]) : QVariant();
+    if (orientation == Qt::Horizontal && m_columnAxis < 0)
+        return tr("value");
     return QString::number(section);
 }
 

@@ -116,6 +116,8 @@ ArrayViewer::ArrayViewer(QWidget* parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setDefaultSectionSize(110);
+    // Fitting columns to their contents looks at the visible rows only, never down a long axis.
+    m_table->horizontalHeader()->setResizeContentsPrecision(0);
     tableLayout->addWidget(m_table, 1);
     m_tabs->addTab(tablePage, tr("Values"));
 
@@ -164,6 +166,7 @@ void ArrayViewer::setArray(const npy::NdArray& array, const ArrayContext& contex
     m_description->setVisible(!context.description.isEmpty());
 
     buildSlicer();
+    fitColumns();
     m_statisticsStarted = false;
     m_plotStale = true;
     if (context.coefficients)
@@ -226,6 +229,17 @@ void ArrayViewer::buildSlicer()
     sliceChanged();
 }
 
+void ArrayViewer::fitColumns()
+{
+    const int columns = m_model->columnCount();
+    m_table->horizontalHeader()->setStretchLastSection(columns == 1);
+    if (columns > 0 && columns <= 64) {
+        m_table->resizeColumnsToContents();
+        for (int column = 0; column < columns; ++column)
+            m_table->setColumnWidth(column, std::clamp(m_table->columnWidth(column) + 12, 60, 320));
+    }
+}
+
 void ArrayViewer::applySlicer()
 {
     if (!m_rowAxisBox)
@@ -267,6 +281,7 @@ void ArrayViewer::sliceChanged()
         const QSignalBlocker blocker(spin);
         spin->setValue(int(m_model->sliceIndex()[size_t(axis)]));
     }
+    fitColumns();
     m_plotStale = true;
     if (m_tabs->currentWidget() == m_plot) {
         m_plotStale = false;

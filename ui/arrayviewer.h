@@ -62,6 +62,7 @@ private:
     void buildSlicer();
     void applySlicer();
     void sliceChanged();
+    void fitColumns();
     void exportWithDialog(bool npy);
 
     npy::NdArray m_array;
