@@ -81,9 +81,11 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
 
     // Offered when the file changes on disk.
     m_diskBanner = makeBanner(QColor(0x1f, 0x6f, 0xb2), this);
+    m_diskBanner->setObjectName(QStringLiteral("diskBanner"));
     auto* diskLayout = new QHBoxLayout(m_diskBanner);
     diskLayout->addWidget(new QLabel(tr("This file changed on disk."), m_diskBanner), 1);
     auto* reload = new QPushButton(tr("Reload"), m_diskBanner);
+    reload->setObjectName(QStringLiteral("reloadButton"));
     auto* dismiss = new QPushButton(tr("Keep This Version"), m_diskBanner);
     diskLayout->addWidget(reload);
     diskLayout->addWidget(dismiss);
@@ -94,6 +96,7 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
 
     // Shown while the model has names nemos would not resolve.
     m_unresolvedBanner = makeBanner(QColor(0xe0, 0x8e, 0x0b), this);
+    m_unresolvedBanner->setObjectName(QStringLiteral("unresolvedBanner"));
     auto* unresolvedLayout = new QHBoxLayout(m_unresolvedBanner);
     auto* warning = new QLabel(m_unresolvedBanner);
     warning->setPixmap(icons::unresolved().pixmap(QSize(20, 20), devicePixelRatioF()));
