@@ -12,6 +12,7 @@
 #include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -141,6 +142,7 @@ ArrayViewer::ArrayViewer(QWidget* parent)
     connect(goTo, &QLineEdit::returnPressed, this, [this, goTo] { goToRow(goTo->text().toLongLong()); });
 
     m_table = new QTableView(tablePage);
+    m_table->installEventFilter(this);
     m_table->setModel(m_model);
     m_table->setWordWrap(false);
     m_table->setCornerButtonEnabled(true);
@@ -414,22 +416,34 @@ void ArrayViewer::copySelection(CopyFormat format)
 
 Result<void> ArrayViewer::exportCsv(const QString& path) const
 {
+    return writeCsv(path, m_array, m_model->rowAxis(), m_model->columnAxis(), m_model->sliceIndex());
+}
+
+Result<void> ArrayViewer::writeCsv(
+    const QString& path, const npy::NdArray& array, int rowAxis, int columnAxis, const std::vector<qint64>& index)
+{
+    ArrayTableModel model;
+    model.setArray(array);
+    if (!array.isNull() && array.ndim() > 0) {
+        if (Result<void> sliced = model.setSlice(rowAxis, columnAxis, index); !sliced)
+            return Error { path, {}, sliced.error().reason };
+    }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
         return Error { path, {}, file.errorString() };
-    const qint64 rows = m_model->totalRows();
-    const int columns = m_model->columnCount();
+    const qint64 rows = model.totalRows();
+    const int columns = model.columnCount();
     QByteArray buffer;
-    if (m_model->showsFields()) {
+    if (model.showsFields()) {
         QStringList header;
-        for (const QString& name : m_model->fieldNames())
+        for (const QString& name : model.fieldNames())
             header << csvField(name);
         buffer += header.join(QLatin1Char(',')).toUtf8() + '\n';
     }
     for (qint64 row = 0; row < rows; ++row) {
         QStringList cells;
         for (int column = 0; column < columns; ++column)
-            cells << csvField(m_model->cellText(row, column));
+            cells << csvField(model.cellText(row, column));
         buffer += cells.join(QLatin1Char(',')).toUtf8() + '\n';
         if (buffer.size() > (1 << 20)) {
             if (file.write(buffer) != buffer.size())
@@ -445,6 +459,21 @@ Result<void> ArrayViewer::exportCsv(const QString& path) const
 Result<void> ArrayViewer::exportNpy(const QString& path) const
 {
     return npy::writeNpy(path, m_array);
+}
+
+bool ArrayViewer::eventFilter(QObject* watched, QEvent* event)
+{
+    // Ctrl+C in the table copies the whole selection, not only the current cell as a view would.
+    if (watched == m_table && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress)) {
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (key->matches(QKeySequence::Copy)) {
+            event->accept();
+            if (event->type() == QEvent::KeyPress)
+                copySelection(CopyFormat::TabSeparated);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void ArrayViewer::exportWithDialog(bool asNpy)
@@ -466,7 +495,13 @@ void ArrayViewer::exportWithDialog(bool asNpy)
         if (!result)
             QMessageBox::warning(this, tr("Export failed"), result.error().message());
     });
-    watcher->setFuture(QtConcurrent::run([this, path, asNpy] { return asNpy ? exportNpy(path) : exportCsv(path); }));
+    watcher->setFuture(
+        QtConcurrent::run([path, asNpy, array = m_array, rowAxis = m_model->rowAxis(),
+                              columnAxis = m_model->columnAxis(), index = m_model->sliceIndex()]() -> Result<void> {
+            if (asNpy)
+                return npy::writeNpy(path, array);
+            return writeCsv(path, array, rowAxis, columnAxis, index);
+        }));
 }
 
 } // namespace nemoscope::ui

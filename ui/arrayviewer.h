@@ -60,6 +60,12 @@ public:
     // Writes the shown slice as CSV, or the whole array as .npy (atomically). The Error says why not.
     Result<void> exportCsv(const QString& path) const;
     Result<void> exportNpy(const QString& path) const;
+    // The same for any slice, from any thread.
+    static Result<void> writeCsv(
+        const QString& path, const npy::NdArray& array, int rowAxis, int columnAxis, const std::vector<qint64>& index);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildSlicer();

@@ -224,8 +224,11 @@ void Document::updateProblems()
                 tr("\"%1\" is not a nemos built-in: %2").arg(name.saved, name.need()) });
         const QStringList invalid = model->validate();
         for (const QString& message : invalid) {
-            const bool aboutUnresolved = std::any_of(unresolved.cbegin(), unresolved.cend(),
-                [&](const model::UnresolvedName& name) { return message.contains(name.saved); });
+            // validate() repeats the unresolved names in its own words; list each name once.
+            const bool aboutUnresolved
+                = std::any_of(unresolved.cbegin(), unresolved.cend(), [&](const model::UnresolvedName& name) {
+                      return message.contains(name.saved) || message.contains(name.saved.section(QLatin1Char('.'), -1));
+                  });
             if (!aboutUnresolved)
                 problems.append({ Problem::Severity::Warning, {}, message });
         }

@@ -657,8 +657,10 @@ void MainWindow::updateProblems()
         }
     }
     m_problemsDock->setWindowTitle(problems.isEmpty() ? tr("Problems") : tr("Problems (%1)").arg(problems.size()));
-    if (errors + warnings > 0)
+    if (errors + warnings > 0 && !m_problemsDock->isVisible()) {
         m_problemsDock->show();
+        resizeDocks({ m_problemsDock }, { std::min(60 + 24 * int(problems.size()), height() / 4) }, Qt::Vertical);
+    }
 
     m_statusLabel->setText(QDir::toNativeSeparators(document->path()) + QStringLiteral("  ·  ") + document->summary());
     m_mapNamesAction->setEnabled(document->spec() && !document->spec()->unresolved().isEmpty());

@@ -12,6 +12,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QChart>
+#include <QClipboard>
 #include <QFile>
 #include <QHeaderView>
 #include <QScrollBar>
@@ -318,6 +319,11 @@ void TestArrayTableModel::copyAsTabSeparatedAndNumPyLiteral()
     table->selectionModel()->select(viewer.tableModel()->index(0, 1), QItemSelectionModel::Select);
     table->selectionModel()->select(viewer.tableModel()->index(1, 2), QItemSelectionModel::Select);
     QCOMPARE(viewer.selectionText(ArrayViewer::CopyFormat::TabSeparated), QStringLiteral("1\t2\n4\t5\n"));
+
+    // Ctrl+C in the table copies the selection, not only the current cell.
+    QApplication::clipboard()->clear();
+    QTest::keySequence(table, QKeySequence::Copy);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("1\t2\n4\t5\n"));
 
     viewer.setArray(doubles({ 0.5, std::nan(""), -INFINITY }, { 3 }));
     QCOMPARE(viewer.selectionText(ArrayViewer::CopyFormat::NumPyLiteral),
