@@ -19,6 +19,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTimer>
@@ -63,6 +64,17 @@ QLabel* titleLabel(const QString& text, QWidget* parent)
     label->setFont(font);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return label;
+}
+
+// Panels of text scroll rather than squeeze their wrapped labels when the window is small.
+QWidget* scrollable(QWidget* panel)
+{
+    auto* area = new QScrollArea;
+    area->setObjectName(panel->objectName());
+    area->setFrameShape(QFrame::NoFrame);
+    area->setWidgetResizable(true);
+    area->setWidget(panel);
+    return area;
 }
 
 } // namespace
@@ -286,7 +298,7 @@ void DocumentView::showNode(const QModelIndex& source)
         emit detailShown();
         return;
     }
-    showDetailWidget(makeInfoPanel(source));
+    showDetailWidget(scrollable(makeInfoPanel(source)));
     emit detailShown();
 }
 
@@ -456,7 +468,7 @@ void DocumentView::showOverview()
     }
     layout->addWidget(wrappedLabel(text, panel));
     layout->addStretch(1);
-    showDetailWidget(panel);
+    showDetailWidget(scrollable(panel));
 }
 
 bool DocumentView::selectKey(const QString& key)
