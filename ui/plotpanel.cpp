@@ -184,12 +184,13 @@ QList<QPointF> PlotPanel::reduceSeries(
     for (qint64 b = 0; b < buckets; ++b) {
         const qint64 first = qint64(b * width);
         const qint64 last = std::min(count, qint64((b + 1) * width));
-        const qint64 step = std::max<qint64>(1, (last - first) / samplesPerBucket);
+        // A run of consecutive elements at the bucket's start: a few pages of a memory-mapped array per bucket.
+        const qint64 end = std::min(last, first + samplesPerBucket);
         qint64 lowAt = first;
         qint64 highAt = first;
         double low = INFINITY;
         double high = -INFINITY;
-        for (qint64 i = first; i < last; i += step) {
+        for (qint64 i = first; i < end; ++i) {
             const double value = at(i);
             if (value < low) {
                 low = value;
@@ -275,7 +276,9 @@ void PlotPanel::plotLine()
     m_chartView->chart()->legend()->setVisible(chosen.size() > 1);
     fitAxes(m_chartView->chart(), alongColumns ? tr("row") : tr("column"), tr("value"));
     if (reduced)
-        m_caption->setText(tr("Long series are drawn by the minimum and maximum of each stretch of elements."));
+        m_caption->setText(tr("A long series is previewed: the minimum and maximum of a run of elements at the start "
+                              "of each of %1 stretches. Zoom in with the slicer or the table for every value.")
+                               .arg(2000));
 }
 
 void PlotPanel::plotHistogram()
@@ -283,21 +286,34 @@ void PlotPanel::plotHistogram()
     resetChart(tr("Distribution of %1").arg(m_context.title));
     m_stack->setCurrentWidget(m_chartView);
 
-    // At most a million values, evenly spaced through the slice.
+    // Every value of a slice up to a million; beyond, 256 runs of 4096 consecutive values spread through it,
+    // so that a memory-mapped array has a few pages read rather than all of them.
+    constexpr qint64 runs = 64;
+    constexpr qint64 runLength = 16384;
     const qint64 total = m_view.size();
-    const qint64 step = std::max<qint64>(1, total / 1000000);
+    const bool sampled = total > runs * runLength;
     const qint64 columns = m_view.shape()[1];
     std::vector<double> values;
-    values.reserve(size_t(total / step + 1));
+    values.reserve(size_t(std::min(total, runs * runLength)));
     double low = INFINITY;
     double high = -INFINITY;
-    for (qint64 i = 0; i < total; i += step) {
+    const auto take = [&](qint64 i) {
         const double value = m_view.toDouble(std::vector<qint64> { i / columns, i % columns });
         if (!std::isfinite(value))
-            continue;
+            return;
         values.push_back(value);
         low = std::min(low, value);
         high = std::max(high, value);
+    };
+    if (sampled) {
+        for (qint64 run = 0; run < runs; ++run) {
+            const qint64 first = run * (total / runs);
+            for (qint64 i = first; i < first + runLength; ++i)
+                take(i);
+        }
+    } else {
+        for (qint64 i = 0; i < total; ++i)
+            take(i);
     }
     if (values.empty()) {
         m_caption->setText(tr("No finite values to count."));
@@ -327,9 +343,14 @@ void PlotPanel::plotHistogram()
     m_chartView->chart()->addSeries(area);
     m_chartView->chart()->legend()->setVisible(false);
     fitAxes(m_chartView->chart(), tr("value"), tr("count"));
-    m_caption->setText(step > 1
-            ? tr("%1 bins over every %2th element (%3 values).").arg(bins).arg(step).arg(values.size())
-            : tr("%1 bins over %2 finite values.").arg(bins).arg(values.size()));
+    if (sampled)
+        m_caption->setText(tr("%1 bins over a sample of %2 values: %3 runs of consecutive elements spread through "
+                              "the slice.")
+                               .arg(bins)
+                               .arg(values.size())
+                               .arg(runs));
+    else
+        m_caption->setText(tr("%1 bins over %2 finite values.").arg(bins).arg(values.size()));
 }
 
 void PlotPanel::plotStem()

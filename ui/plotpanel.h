@@ -23,8 +23,10 @@ class HeatmapView;
 // The plot tab of the array viewer (Qt Charts, and an image view for two dimensions): a line plot of a
 // 1-D array or of chosen rows or columns of a 2-D slice, a histogram, a heatmap with a colour bar, and for
 // a model's coefficients a stem plot with the intercept marked (a PopulationGLM's coef_ as a heatmap of
-// features by neurons). Long series are reduced to their minimum and maximum per pixel column's worth of
-// elements, so that a 10^8-element array plots at once.
+// features by neurons). A long series is previewed by the minimum and maximum of a short run of elements
+// in each of 1000 stretches, and a histogram of a large slice by runs spread through it: a 10^8-element
+// memory-mapped array plots at once with few of its pages read, at the price of missing a spike that
+// falls between runs.
 class PlotPanel : public QWidget
 {
     Q_OBJECT
@@ -53,10 +55,10 @@ public:
     // Selects which rows or columns the line plot draws, e.g. "0-3, 7" (at most 20 lines).
     void setLineSelection(bool columns, const QString& indices);
 
-    // Points of a long series reduced to at most about 2 * buckets: each bucket's minimum and maximum,
-    // reading at most samplesPerBucket elements of it.
+    // Points of a long series reduced to at most about 2 * buckets: for each bucket, the minimum and maximum
+    // of its first samplesPerBucket elements (all of them when the bucket is no longer).
     static QList<QPointF> reduceSeries(
-        const std::function<double(qint64)>& at, qint64 count, qint64 buckets = 2000, qint64 samplesPerBucket = 64);
+        const std::function<double(qint64)>& at, qint64 count, qint64 buckets = 1000, qint64 samplesPerBucket = 64);
 
 private:
     void rebuild();
