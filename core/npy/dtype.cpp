@@ -269,7 +269,6 @@ Result<DType> DType::fromDescr(const QString& descr)
 
     qsizetype pos = 0;
     ByteOrder order = ByteOrder::Little;
-    bool orderGiven = true;
     switch (descr.at(0).unicode()) {
     case u'<':
     case u'=':
@@ -285,7 +284,7 @@ Result<DType> DType::fromDescr(const QString& descr)
         ++pos;
         break;
     default:
-        orderGiven = false;
+        // No order mark: native order, as NumPy reads `f8`.
         break;
     }
     if (pos >= descr.size())
@@ -399,7 +398,6 @@ Result<DType> DType::fromDescr(const QString& descr)
     default:
         break;
     }
-    Q_UNUSED(orderGiven);
     return bad(QStringLiteral("unknown type code '%1'").arg(code));
 }
 

@@ -52,6 +52,11 @@ enum class ArchiveKind
 // deflated member is inflated into exactly the bytes its header promises, with its CRC checked; a stream that would
 // produce more is refused. The archive stays valid while any array read from it lives (they share the mapping). All
 // const methods may be called from several threads at once.
+//
+// Known limit of memory mapping: if another program truncates the file in place while it is open, touching a
+// mapped page past the new end stops the process with SIGBUS; there is no portable way to turn that into an
+// error. Files replaced by rename (as atomic savers, Nemoscope's included, do) are safe: the mapping keeps the
+// old file alive.
 class NpzArchive
 {
 public:

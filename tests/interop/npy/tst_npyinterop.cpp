@@ -64,6 +64,7 @@ private slots:
     void numpyWritesNemoscopeReads_data();
     void numpyWritesNemoscopeReads();
     void nemoscopeWritesNumpyReads();
+    void numpyReadsZip64EndRecord();
     void genericFixtures_data();
     void genericFixtures();
 
@@ -145,6 +146,20 @@ void NpyInteropTest::nemoscopeWritesNumpyReads()
         QVERIFY2(array.ok(), array ? "" : qPrintable(array.error().message()));
         QVERIFY2(array.value() == entry.array, qPrintable(entry.name));
     }
+}
+
+void NpyInteropTest::numpyReadsZip64EndRecord()
+{
+    // Beyond 65535 members the archive needs ZIP64 end records, which NumPy's zipfile must find.
+    const int count = 70000;
+    std::vector<NpzEntry> entries;
+    for (int i = 0; i < count; ++i)
+        entries.push_back({ QStringLiteral("m%1").arg(i), NdArray::fromInt64(i), {} });
+    const QString path = m_dir.filePath(QStringLiteral("many.npz"));
+    auto written = writeNpz(path, entries, Compression::Deflated);
+    QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message()));
+    const PythonRun checked = runPython({ QStringLiteral("many"), path, QString::number(count) });
+    QVERIFY2(checked.exitCode == 0, QByteArray(checked.out + checked.err).constData());
 }
 
 void NpyInteropTest::genericFixtures_data()

@@ -6,6 +6,8 @@
   zoo.py dump FILE        prints the same manifest for an existing .npz/.npy (fixtures).
   zoo.py check OUTDIR     loads Nemoscope's written files with allow_pickle=False and compares them bit for bit
                           with the zoo; exits 1 listing every difference.
+  zoo.py many FILE N      checks an archive of N members m0..m{N-1}, member mK holding the int64 K (more members
+                          than a zip without ZIP64 end records can count).
 """
 import json
 import os
@@ -136,6 +138,19 @@ def check(outdir):
     sys.exit(1 if problems else 0)
 
 
+def many(path, count):
+    with np.load(path, allow_pickle=False) as npz:
+        names = npz.files
+        wrong = [k for k in (0, 1, count // 2, count - 1) if int(npz[f"m{k}"]) != k]
+    if len(names) != count or set(names) != {f"m{k}" for k in range(count)} or wrong:
+        print(f"{path}: {len(names)} members, wrong values at {wrong}")
+        sys.exit(1)
+    print(f"{path}: {count} members read")
+
+
 if __name__ == "__main__":
     command, target = sys.argv[1], sys.argv[2]
-    {"make": make, "dump": dump, "check": check}[command](target)
+    if command == "many":
+        many(target, int(sys.argv[3]))
+    else:
+        {"make": make, "dump": dump, "check": check}[command](target)

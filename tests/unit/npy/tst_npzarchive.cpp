@@ -6,7 +6,6 @@
 
 #include "npytestutil.h"
 
-#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -50,6 +49,7 @@ private slots:
     void memberFaults();
     void archiveFaults_data();
     void archiveFaults();
+    void unopenableFiles();
     void malformedFixtures_data();
     void malformedFixtures();
     void emptyZipHasNoMembers();
@@ -58,6 +58,8 @@ private slots:
     void deflateBombIsRefusedWithoutInflating();
     void rawBytesOfRefusedMembers();
     void progressAndCancel();
+    void survivesMutations_data();
+    void survivesMutations();
 };
 
 void NpzArchiveTest::memberFaults_data()
@@ -254,6 +256,21 @@ void NpzArchiveTest::archiveFaults()
     QVERIFY2(archive.error().reason.contains(reason), qPrintable(archive.error().reason));
 }
 
+void NpzArchiveTest::unopenableFiles()
+{
+    QTemporaryDir dir;
+    const QString missing = dir.filePath(QStringLiteral("missing.npz"));
+    auto absent = NpzArchive::open(missing);
+    QVERIFY(!absent.ok());
+    QCOMPARE(absent.error().file, missing);
+    QVERIFY2(absent.error().reason.startsWith(u"cannot open the file"), qPrintable(absent.error().reason));
+
+    auto folder = NpzArchive::open(dir.path());
+    QVERIFY(!folder.ok());
+    QCOMPARE(folder.error().file, dir.path());
+    QVERIFY(!folder.error().reason.isEmpty());
+}
+
 void NpzArchiveTest::malformedFixtures_data()
 {
     QTest::addColumn<QString>("file");
@@ -420,6 +437,71 @@ void NpzArchiveTest::progressAndCancel()
     QVERIFY(full.ok());
     QCOMPARE(full->size(), qint64(8388608));
     verifyGoodMember(*archive.value());
+}
+
+void NpzArchiveTest::survivesMutations_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("stored zoo") << "generic/dtype_zoo.npz";
+    QTest::newRow("deflated zoo") << "generic/dtype_zoo_compressed.npz";
+    QTest::newRow("npy version 3") << "generic/version3_utf8_fields.npy";
+}
+
+void NpzArchiveTest::survivesMutations()
+{
+    // Damaged copies of real files (bytes overwritten, cut short, grown) never crash the reader: each opens
+    // with its faults on the members or fails with a reason, and whatever reads has the size its header says.
+    QFETCH(QString, file);
+    QFile source(QStringLiteral(NEMOSCOPE_TEST_DATA "/") + file);
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QByteArray original = source.readAll();
+
+    quint32 state = 12345;
+    const auto next = [&state] {
+        state = state * 1664525u + 1013904223u;
+        return state >> 8;
+    };
+    int opened = 0;
+    for (int round = 0; round < 400; ++round) {
+        QByteArray bytes = original;
+        const int edits = 1 + int(next() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const qsizetype at = qsizetype(next() % quint32(bytes.size()));
+            switch (next() % 4) {
+            case 0:
+                bytes[at] = char(next());
+                break;
+            case 1:
+                bytes[at] = char(bytes[at] ^ (1 << (next() % 8)));
+                break;
+            case 2:
+                bytes.truncate(qMax<qsizetype>(1, at));
+                break;
+            default:
+                bytes[at] = char(0xff);
+                break;
+            }
+        }
+        auto archive = NpzArchive::openBytes(bytes, kArchiveName);
+        if (!archive) {
+            QCOMPARE(archive.error().file, kArchiveName);
+            QVERIFY(!archive.error().reason.isEmpty());
+            continue;
+        }
+        ++opened;
+        for (qsizetype i = 0; i < qsizetype((*archive)->members().size()); ++i) {
+            auto array = (*archive)->readAt(i);
+            if (!array) {
+                QCOMPARE(array.error().file, kArchiveName);
+                QVERIFY(!array.error().reason.isEmpty());
+                continue;
+            }
+            QCOMPARE(array->size(), (*archive)->members()[i].header->elementCount());
+            if (array->size() > 0)
+                array->displayText(array->size() - 1);
+        }
+    }
+    QVERIFY(opened > 0);
 }
 
 QTEST_GUILESS_MAIN(NpzArchiveTest)
