@@ -190,8 +190,8 @@ QJsonObject modelJson(const model::ModelSpec& spec)
         if (key.endsWith(QLatin1Char('_'))) {
             // Fit values as arrays, 0-d ones included (scale_ and dof_resid_ are 0-d float32 in nemos files).
             fit.insert(key,
-                value.sourceArray().isNull() ? model::paramToJson(value)
-                                             : QJsonValue(model::arrayToJson(value.sourceArray())));
+                value.isNone() || value.sourceArray().isNull() ? model::paramToJson(value)
+                                                               : QJsonValue(model::arrayToJson(value.sourceArray())));
         } else {
             params.insert(key, model::paramToJson(value));
         }
