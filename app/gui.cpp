@@ -1,30 +1,157 @@
 #include "gui.h"
 
+#include "documentview.h"
 #include "mainwindow.h"
+#include "screenshot.h"
+#include "theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QImage>
+#include <QRegularExpression>
+#include <QTextStream>
+#include <QTimer>
 
 namespace nemoscope::app {
 
+namespace {
+
+// How long --screenshot waits for files to open before it renders whatever is shown.
+constexpr int screenshotTimeoutMs = 60000;
+// Time for layouts, dialogs opened right after a file (the mapping dialog) and charts to settle.
+constexpr int screenshotSettleMs = 400;
+
+QString description()
+{
+    return QStringLiteral("Inspect, edit and refit nemos GLM files, and look inside any NumPy .npz or .npy archive.\n"
+                          "\n"
+                          "Without FILE the start page opens, with recent files and bundled examples.\n"
+                          "With FILE... each file opens in its own tab.\n"
+                          "\n"
+                          "Headless commands (no window; see each command's own help):\n"
+                          "  nemoscope inspect FILE [--json]       list the members (and the model) of a file\n"
+                          "  nemoscope edit FILE [--set KEY=VALUE]... [--map KEY=BUILTIN]... -o OUT\n"
+                          "                                        change hyperparameters or map names, save\n"
+                          "  nemoscope fit MODEL --data DATA [-o OUT] [--json]\n"
+                          "                                        refit a model on data");
+}
+
+// Saves the window (and any dialog it shows) once every file has opened and the window has laid out.
+void scheduleScreenshot(ui::MainWindow* window, const QString& path, const QString& select, int* status)
+{
+    auto* timer = new QTimer(window);
+    auto* clock = new QElapsedTimer;
+    clock->start();
+    QObject::connect(timer, &QTimer::timeout, window, [=] {
+        const bool reading = [&] {
+            for (ui::DocumentView* view : window->views()) {
+                if (view->isReadingMember())
+                    return true;
+            }
+            return false;
+        }();
+        if ((window->isLoading() || reading) && clock->elapsed() < screenshotTimeoutMs)
+            return;
+        timer->stop();
+        if (!select.isEmpty()) {
+            if (ui::DocumentView* view = window->currentView(); view && !view->selectKey(select))
+                QTextStream(stderr) << "nemoscope: --select: no node named " << select << "\n";
+            timer->setProperty("selected", true);
+        }
+        QTimer::singleShot(screenshotSettleMs, window, [=] {
+            // A selected member may still be reading; give it the rest of the time allowed.
+            for (ui::DocumentView* view : window->views()) {
+                if (view->isReadingMember() && clock->elapsed() < screenshotTimeoutMs) {
+                    timer->start();
+                    return;
+                }
+            }
+            delete clock;
+            const QImage image = ui::grabWindowWithDialogs(window);
+            if (image.isNull() || !image.save(path, "PNG")) {
+                QTextStream(stderr) << "nemoscope: " << QDir::toNativeSeparators(path)
+                                    << ": cannot write the screenshot\n";
+                *status = 1;
+            }
+            QApplication::exit(*status);
+        });
+    });
+    timer->start(50);
+}
+
+} // namespace
+
 int runGui(int argc, char** argv)
 {
+    QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Nemoscope"));
     QApplication::setOrganizationName(QStringLiteral("Nemoscope"));
     QApplication::setApplicationVersion(QStringLiteral(NEMOSCOPE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("org.nemoscope.Nemoscope"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Inspect, edit and refit nemos GLM files and NumPy archives."));
+    parser.setApplicationDescription(description());
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(
-        QStringLiteral("files"), QStringLiteral("Files to open."), QStringLiteral("[FILE...]"));
+        QStringLiteral("files"), QStringLiteral("Files to open (.npz, .npy)."), QStringLiteral("[FILE...]"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+        QStringLiteral("Render the window as it would appear (the start page, or the files) into PNG once "
+                       "everything has opened, then exit."),
+        QStringLiteral("PNG"));
+    const QCommandLineOption size(QStringLiteral("size"),
+        QStringLiteral("The window size for --screenshot, in logical pixels (default 1200x760)."),
+        QStringLiteral("WIDTHxHEIGHT"), QStringLiteral("1200x760"));
+    const QCommandLineOption select(QStringLiteral("select"),
+        QStringLiteral("Select this node of the tree (a nemos key such as coef_, or a member name) once the "
+                       "first file has opened."),
+        QStringLiteral("KEY"));
+    const QCommandLineOption theme(QStringLiteral("theme"),
+        QStringLiteral("The colour scheme: system, light or dark (remembered)."), QStringLiteral("THEME"));
+    parser.addOption(screenshot);
+    parser.addOption(size);
+    parser.addOption(select);
+    parser.addOption(theme);
     parser.process(app);
 
+    ui::applyTheme(parser.isSet(theme) ? ui::themeFromName(parser.value(theme), ui::storedTheme()) : ui::storedTheme());
+
     ui::MainWindow window;
+    QStringList files;
+    for (const QString& file : parser.positionalArguments())
+        files << QFileInfo(file).absoluteFilePath();
+
+    int status = 0;
+    if (parser.isSet(screenshot)) {
+        static const QRegularExpression pattern(QStringLiteral("^(\\d{2,5})x(\\d{2,5})$"));
+        const QRegularExpressionMatch match = pattern.match(parser.value(size));
+        if (!match.hasMatch()) {
+            QTextStream(stderr) << "nemoscope: --size wants WIDTHxHEIGHT, such as 1200x760\n";
+            return 1;
+        }
+        window.setRecordRecentFiles(false);
+        window.resize(match.captured(1).toInt(), match.captured(2).toInt());
+        scheduleScreenshot(
+            &window, QFileInfo(parser.value(screenshot)).absoluteFilePath(), parser.value(select), &status);
+    } else if (parser.isSet(select)) {
+        const QString key = parser.value(select);
+        QObject::connect(
+            &window, &ui::MainWindow::loadingFinished, &window,
+            [&window, key] {
+                if (ui::DocumentView* view = window.currentView())
+                    view->selectKey(key);
+            },
+            Qt::SingleShotConnection);
+    }
+
     window.show();
-    return app.exec();
+    window.openFiles(files);
+    const int result = app.exec();
+    return status != 0 ? status : result;
 }
 
 } // namespace nemoscope::app

@@ -409,10 +409,17 @@ QString elementText(const char* p, const DType& dtype, int depth)
     case DTypeKind::Complex: {
         if (!dtype.isReadable())
             break;
+        // As Python writes complex numbers: 1+2j, 1.5-0.5j, 2j when the real part is +0.
         const qint64 half = dtype.itemSize() / 2;
-        const QString real = floatText(p, dtype, half);
-        QString imaginary = floatText(p + half, dtype, half);
-        if (real == u"0.0" && !std::signbit(elementDouble(p, dtype)))
+        const auto part = [&](const char* at) {
+            QString text = floatText(at, dtype, half);
+            if (text.endsWith(QStringLiteral(".0")))
+                text.chop(2);
+            return text;
+        };
+        const QString real = part(p);
+        QString imaginary = part(p + half);
+        if (real == u"0" && !std::signbit(elementDouble(p, dtype)))
             return imaginary + u'j';
         if (!imaginary.startsWith(u'-'))
             imaginary.prepend(u'+');

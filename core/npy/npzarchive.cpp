@@ -511,6 +511,9 @@ void NpzArchive::Private::readHeader(NpzMember& member, const EntryInfo& info) c
         return fail(header.error().reason);
     member.header = header.value();
 
+    // An object array's data is a pickle of any length: its reason is the one that matters.
+    if (!header->dtype.isReadable())
+        return fail(header->dtype.unreadableReason());
     const qint64 promised = header->dataBytes();
     const qint64 held = member.uncompressedSize - header->dataOffset;
     if (held < promised)
@@ -521,8 +524,6 @@ void NpzArchive::Private::readHeader(NpzMember& member, const EntryInfo& info) c
         return fail(QStringLiteral("the member holds %1 bytes after the %2 bytes of data its header promises")
                         .arg(held - promised)
                         .arg(promised));
-    if (!header->dtype.isReadable())
-        return fail(header->dtype.unreadableReason());
 }
 
 ArchiveKind NpzArchive::kind() const
