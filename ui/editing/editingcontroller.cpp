@@ -20,6 +20,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QStyle>
 #include <QToolBar>
 #include <QUndoStack>
 
@@ -92,7 +93,9 @@ EditingController::EditingController(MainWindow* window)
     m_dock->setObjectName(QStringLiteral("hyperparametersDock"));
 
     // File menu: saving and the Python snippet, after Open.
-    m_saveAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save"), this);
+    m_saveAction = new QAction(
+        QIcon::fromTheme(QStringLiteral("document-save"), window->style()->standardIcon(QStyle::SP_DialogSaveButton)),
+        tr("&Save"), this);
     m_saveAction->setShortcut(QKeySequence::Save);
     m_saveAction->setToolTip(tr("Save the model as a nemos file (atomically; unknown members kept)"));
     m_saveAsAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save &As…"), this);
@@ -111,12 +114,13 @@ EditingController::EditingController(MainWindow* window)
     file->insertActions(before, { m_saveAction, m_saveAsAction, m_exportSnippetAction });
 
     // Model menu: refitting.
-    m_fitAction = new QAction(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("&Fit to Data…"), this);
-    m_fitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_fitAction = new QAction(
+        QIcon::fromTheme(QStringLiteral("media-playback-start"), window->style()->standardIcon(QStyle::SP_MediaPlay)),
+        tr("Open Data and &Fit…"), this);
+    m_fitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
     m_fitAction->setToolTip(tr("Open a data file, pick X and y, and refit the model"));
     window->modelMenu()->addSeparator();
     window->modelMenu()->addAction(m_fitAction);
-    window->modelMenu()->addAction(m_dock->toggleViewAction());
     if (QToolBar* toolBar = window->mainToolBar()) {
         toolBar->addAction(m_saveAction);
         toolBar->addAction(m_fitAction);
