@@ -627,10 +627,19 @@ Eigen::VectorXd startIntercept(const GlmProblem& problem, const Eigen::MatrixXd&
     return b;
 }
 
-// Numerical rank of X as numpy.linalg.matrix_rank counts it (singular values above max * max(n, p) * eps),
-// from the eigenvalues of X^T X.
+// Numerical rank of X as numpy.linalg.matrix_rank counts it (singular values above max * max(n, p) * eps):
+// from the SVD of X when that is cheap, else from the eigenvalues of X^T X, whose rounding only resolves
+// singular values above sqrt(eps) times the largest.
 Eigen::Index matrixRank(const Eigen::MatrixXd& X)
 {
+    const double eps = std::numeric_limits<double>::epsilon();
+    if (double(X.rows()) * double(X.cols()) * double(X.cols()) <= 5e7) {
+        const Eigen::BDCSVD<Eigen::MatrixXd> svd(X);
+        const Eigen::VectorXd s = svd.singularValues();
+        if (s.size() == 0)
+            return 0;
+        return (s.array() > s(0) * double(std::max(X.rows(), X.cols())) * eps).count();
+    }
     Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(X.cols(), X.cols());
     gram.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose());
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram, Eigen::EigenvaluesOnly);
@@ -743,15 +752,22 @@ FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const 
     result.coef = outcome.theta.topRows(p);
     result.intercept = outcome.theta.row(p).transpose();
 
+    const bool cancelled = control.cancel && control.cancel->load();
+    if (cancelled) {
+        result.status = FitStatus::Cancelled;
+        result.message = QStringLiteral("cancelled after %1 iterations").arg(result.iterations);
+    }
+
     // Never hand back a NaN model as a result.
-    if (!outcome.theta.allFinite() || !std::isfinite(result.objective)) {
+    if (!outcome.theta.allFinite() || (!cancelled && !std::isfinite(result.objective))) {
         result.status = FitStatus::Diverged;
         if (result.message.isEmpty() || outcome.status == FitStatus::Converged)
             result.message = QStringLiteral("the fit produced non-finite parameters or objective (overflow)");
     }
 
     // dof_resid_ and scale_ as nemos sets them.
-    if (result.hasModel() && result.status != FitStatus::InvalidInput) {
+    // (Skipped after a cancel, which must return at once: scale stays empty and dofResid 0.)
+    if (result.hasModel() && !cancelled) {
         Eigen::VectorXd dof(outputs);
         if (problem.penalty == Penalty::Lasso || problem.penalty == Penalty::ElasticNet
             || problem.penalty == Penalty::GroupLasso) {

@@ -284,56 +284,66 @@ void SmoothLoss::accumulate(
 {
     const Eigen::Index p = m_X.cols();
     const Eigen::Index k = m_outputs;
-    const Eigen::Index rows = end - begin;
-    const auto Xc = m_X.middleRows(begin, rows);
-
-    Eigen::MatrixXd eta = Xc * theta.topRows(p);
-    eta.rowwise() += theta.row(p);
-
-    Eigen::MatrixXd deriv;
     if (wantGrad)
-        deriv.resize(rows, k);
+        out.grad = Eigen::MatrixXd::Zero(p + 1, k);
     double sum = 0;
 
-    if (categorical()) {
-        for (Eigen::Index i = 0; i < rows; ++i) {
-            const double top = eta.row(i).maxCoeff();
-            double z = 0;
-            for (Eigen::Index c = 0; c < k; ++c)
-                z += std::exp(eta(i, c) - top);
-            const double logZ = top + std::log(z);
-            const auto label = Eigen::Index(m_Y(begin + i, 0));
-            sum += logZ - eta(i, label);
-            if (wantGrad) {
+    // Row blocks keep the temporaries small and let a cancel request through between them.
+    const Eigen::Index blockRows = std::max<Eigen::Index>(1024, Eigen::Index(4e6 / double(p + k)));
+    Eigen::MatrixXd eta, deriv;
+    for (Eigen::Index start = begin; start < end; start += blockRows) {
+        if (cancelled()) {
+            out.finite = false;
+            out.value = kInf;
+            return;
+        }
+        const Eigen::Index rows = std::min(blockRows, end - start);
+        const auto Xc = m_X.middleRows(start, rows);
+        eta.noalias() = Xc * theta.topRows(p);
+        eta.rowwise() += theta.row(p);
+        if (wantGrad)
+            deriv.resize(rows, k);
+
+        if (categorical()) {
+            for (Eigen::Index i = 0; i < rows; ++i) {
+                const double top = eta.row(i).maxCoeff();
+                double z = 0;
                 for (Eigen::Index c = 0; c < k; ++c)
-                    deriv(i, c) = std::exp(eta(i, c) - logZ);
-                deriv(i, label) -= 1;
+                    z += std::exp(eta(i, c) - top);
+                const double logZ = top + std::log(z);
+                const auto label = Eigen::Index(m_Y(start + i, 0));
+                sum += logZ - eta(i, label);
+                if (wantGrad) {
+                    for (Eigen::Index c = 0; c < k; ++c)
+                        deriv(i, c) = std::exp(eta(i, c) - logZ);
+                    deriv(i, label) -= 1;
+                }
+            }
+        } else {
+            for (Eigen::Index c = 0; c < k; ++c) {
+                for (Eigen::Index i = 0; i < rows; ++i) {
+                    double v;
+                    if (!elementLoss(
+                            m_problem, m_Y(start + i, c), eta(i, c), v, wantGrad ? &deriv(i, c) : nullptr, nullptr)) {
+                        out.finite = false;
+                        out.value = kInf;
+                        return;
+                    }
+                    sum += v;
+                }
             }
         }
-    } else {
-        for (Eigen::Index c = 0; c < k; ++c) {
-            for (Eigen::Index i = 0; i < rows; ++i) {
-                double v;
-                if (!elementLoss(
-                        m_problem, m_Y(begin + i, c), eta(i, c), v, wantGrad ? &deriv(i, c) : nullptr, nullptr)) {
-                    out.finite = false;
-                    out.value = kInf;
-                    return;
-                }
-                sum += v;
-            }
+        if (!std::isfinite(sum)) {
+            out.finite = false;
+            out.value = kInf;
+            return;
+        }
+        if (wantGrad) {
+            out.grad.topRows(p).noalias() += Xc.transpose() * deriv;
+            out.grad.row(p) += deriv.colwise().sum();
         }
     }
     out.value = sum;
-    if (!std::isfinite(sum)) {
-        out.finite = false;
-        return;
-    }
-    if (wantGrad) {
-        out.grad.resize(p + 1, k);
-        out.grad.topRows(p).noalias() = Xc.transpose() * deriv;
-        out.grad.row(p) = deriv.colwise().sum();
-    }
 }
 
 double SmoothLoss::value(const Eigen::MatrixXd& theta, Eigen::MatrixXd* grad) const
@@ -420,18 +430,21 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
     const int threads = threadsFor(used * q);
     std::vector<std::vector<Eigen::MatrixXd>> partial(threads);
     std::atomic<bool> stopped { false };
+    // About 3e7 multiply-adds per block: a cancel request is seen within a few milliseconds.
+    const Eigen::Index blockRows
+        = std::clamp<Eigen::Index>(Eigen::Index(3e7 / double(q * q * (categorical() ? pairs : 1))), 64, kBlockRows);
 
     auto work = [&](int t, Eigen::Index begin, Eigen::Index end) {
         auto& acc = partial[size_t(t)];
         acc.assign(size_t(pairs), Eigen::MatrixXd::Zero(q, q));
         Eigen::MatrixXd Xb;
         Eigen::MatrixXd scaled;
-        for (Eigen::Index start = begin; start < end; start += kBlockRows) {
+        for (Eigen::Index start = begin; start < end; start += blockRows) {
             if (cancelled()) {
                 stopped = true;
                 return;
             }
-            const Eigen::Index rows = std::min(kBlockRows, end - start);
+            const Eigen::Index rows = std::min(blockRows, end - start);
             Xb.resize(rows, q);
             if (sampled) {
                 for (Eigen::Index i = 0; i < rows; ++i)

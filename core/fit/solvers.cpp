@@ -50,6 +50,16 @@ SolverOutcome finish(SolverRun& run, FitStatus status, const QString& message, E
     SolverOutcome out;
     out.status = status;
     out.message = message;
+    if (run.cancelled()) {
+        // No more passes over the data: report the last objective recorded.
+        out.status = FitStatus::Cancelled;
+        out.message = QStringLiteral("cancelled after %1 iterations").arg(iterations);
+        out.objective = run.history.empty() ? std::numeric_limits<double>::quiet_NaN() : run.history.back();
+        out.gradientNorm = run.lastGradientNorm;
+        out.theta = std::move(theta);
+        out.iterations = iterations;
+        return out;
+    }
     Eigen::MatrixXd grad;
     const double value = run.smooth(theta, &grad);
     out.objective = value + run.penalty().nonSmoothValue(theta);
@@ -273,6 +283,7 @@ bool SolverRun::cancelled() const
 bool SolverRun::step(int iteration, double objective, double gradientNorm)
 {
     history.push_back(objective);
+    lastGradientNorm = gradientNorm;
     if (m_control.progress) {
         const auto now = std::chrono::steady_clock::now();
         if (now - m_lastReport >= std::chrono::milliseconds(50)) {
@@ -325,6 +336,8 @@ SolverOutcome runProximalGradient(SolverRun& run, Eigen::MatrixXd theta)
                 break;
             if (std::isfinite(fNew) && fNew <= fy + dot(gy, d) + d.squaredNorm() / (2 * step) + roundingSlack(fy))
                 break;
+            if (run.cancelled())
+                return cancelledAt(run, x, it - 1);
             if (trials >= maxLineSearch || step < 1e-300)
                 return stalled(run, x, it, gradientMapping, tol);
             step *= decrease;
@@ -401,7 +414,7 @@ LineSearchResult wolfeLineSearch(const SolverRun& run, const Eigen::MatrixXd& x,
     bool bracketed = false;
     LineSearchResult trial;
     int evals = 0;
-    for (; evals < maxTrials; ++evals) {
+    for (; evals < maxTrials && !run.cancelled(); ++evals) {
         const bool finite = evaluate(alpha, trial);
         if (!finite || !armijo(trial) || (evals > 0 && trial.value >= loF)) {
             hiA = alpha;
@@ -432,7 +445,7 @@ LineSearchResult wolfeLineSearch(const SolverRun& run, const Eigen::MatrixXd& x,
         return best;
 
     // Zoom between lo (satisfies Armijo) and hi.
-    for (; evals < maxTrials; ++evals) {
+    for (; evals < maxTrials && !run.cancelled(); ++evals) {
         const double width = hiA - loA;
         double a;
         if (std::isfinite(trial.value) && trial.alpha == hiA) {
@@ -561,6 +574,8 @@ SolverOutcome runQuasiNewton(SolverRun& run, Eigen::MatrixXd theta)
                     QStringLiteral("the objective became infinite with stepsize %1").arg(ls.alpha), theta, it);
         } else {
             ls = wolfeLineSearch(run, theta, f, grad, dir, initial, c2, maxTrials);
+            if (run.cancelled())
+                return cancelledAt(run, theta, it - 1);
             if (!ls.ok) {
                 if (kind != Solver::GradientDescent && (!pairs.empty() || haveInverse || previousDir.size())) {
                     // Forget the curvature model and retry along the gradient once.
@@ -859,7 +874,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
                 Eigen::VectorXd Hd = Eigen::VectorXd::Zero(q * k);
                 d = Eigen::VectorXd::Zero(q * k);
                 const double cdTol = std::max(1e-15, 1e-3 * gradientNorm * std::min(1.0, gradientNorm));
-                for (int sweep = 0; sweep < 1000; ++sweep) {
+                for (int sweep = 0; sweep < 1000 && !run.cancelled(); ++sweep) {
                     double change = 0;
                     for (Eigen::Index j = 0; j < q * k; ++j) {
                         const double a = blocks[0](j, j);
@@ -923,7 +938,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
             Eigen::MatrixXd z = theta, zPrev = theta, y = theta, modelGrad(q, k);
             double t = 1;
             const double innerTol = std::max(1e-15, 1e-3 * gradientNorm * std::min(1.0, gradientNorm));
-            for (int inner = 0; inner < 5000; ++inner) {
+            for (int inner = 0; inner < 5000 && !(inner % 64 == 0 && run.cancelled()); ++inner) {
                 for (Eigen::Index c = 0; c < k; ++c)
                     modelGrad.col(c) = grad.col(c) + blocks[size_t(c)] * (y.col(c) - theta.col(c));
                 modelGrad.array() *= pen.freeMask().array();
@@ -948,7 +963,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
         Eigen::MatrixXd next, nextGrad;
         double fNext = kInf, FNext = kInf;
         bool accepted = false;
-        for (int trial = 0; trial < 60; ++trial) {
+        for (int trial = 0; trial < 60 && !run.cancelled(); ++trial) {
             next = theta + alpha * dir;
             fNext = run.smooth(next, &nextGrad);
             FNext = fNext + pen.nonSmoothValue(next);
@@ -958,6 +973,8 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
             }
             alpha *= 0.5;
         }
+        if (run.cancelled())
+            return cancelledAt(run, theta, it - 1);
         if (!accepted)
             return stalled(run, theta, it, gradientNorm, tol);
 

@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 
 #include <chrono>
+#include <limits>
 #include <vector>
 
 namespace nemoscope::fit::detail {
@@ -80,6 +81,7 @@ private:
 
 public:
     std::vector<double> history;
+    double lastGradientNorm = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct SolverOutcome
