@@ -145,6 +145,16 @@ EditingController::EditingController(MainWindow* window)
 
 EditingController::~EditingController() = default;
 
+MappingDialog* EditingController::mappingDialog() const
+{
+    return m_mappingDialog;
+}
+
+FitDialog* EditingController::fitDialog() const
+{
+    return m_fitDialog;
+}
+
 void EditingController::setCurrent(Document* document)
 {
     for (const QMetaObject::Connection& connection : std::as_const(m_documentConnections))

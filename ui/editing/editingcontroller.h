@@ -43,8 +43,8 @@ public:
     HyperparameterEditor* editor() const { return m_editor; }
     QDockWidget* editorDock() const { return m_dock; }
     // The mapping dialog currently open, if any (also what --screenshot shows over the window).
-    MappingDialog* mappingDialog() const { return m_mappingDialog; }
-    FitDialog* fitDialog() const { return m_fitDialog; }
+    MappingDialog* mappingDialog() const;
+    FitDialog* fitDialog() const;
 
     QAction* saveAction() const { return m_saveAction; }
     QAction* saveAsAction() const { return m_saveAsAction; }

@@ -410,8 +410,15 @@ void HyperparameterEditor::refresh()
     const QString current = spec.solverName();
     if (regularizer.builtin) {
         for (const QString& name : regularizer.builtin->allowedSolvers) {
-            const bool isDefault = name == regularizer.builtin->defaultSolver;
-            m_solver->addItem(isDefault ? tr("%1 (default)").arg(name) : name, name);
+            const std::optional<fit::Solver> solver = fit::solverFromString(name);
+            QString text = name;
+            if (name == regularizer.builtin->defaultSolver)
+                text = tr("%1 (default)").arg(name);
+            else if (solver && !fit::isNemosSolver(*solver))
+                text = tr("%1 (Nemoscope only)").arg(name);
+            m_solver->addItem(text, name);
+            if (const model::Builtin* builtin = model::resolveBuiltin(BuiltinCategory::Solver, name))
+                m_solver->setItemData(m_solver->count() - 1, builtin->description, Qt::ToolTipRole);
         }
     }
     if (current.isEmpty()) {

@@ -47,9 +47,9 @@ void TestHyperparameterEditor::offersOnlyAllowedSolvers_data()
 
     QTest::newRow("Ridge") << "ridge_glm_params.npz"
                            << QStringList { "GradientDescent", "BFGS", "LBFGS", "NonlinearCG", "SVRG",
-                                  "ProximalGradient", "ProxSVRG" }
+                                  "ProximalGradient", "ProxSVRG", "Newton" }
                            << "GradientDescent";
-    QTest::newRow("Lasso") << "bernoulli_lasso_fitted.npz" << QStringList { "ProximalGradient", "ProxSVRG" }
+    QTest::newRow("Lasso") << "bernoulli_lasso_fitted.npz" << QStringList { "ProximalGradient", "ProxSVRG", "Newton" }
                            << "ProximalGradient";
 }
 
@@ -70,6 +70,9 @@ void TestHyperparameterEditor::offersOnlyAllowedSolvers()
                 qPrintable(editor.solverCombo()->itemText(i)));
         else
             QVERIFY(!editor.solverCombo()->itemText(i).contains(QStringLiteral("default")));
+        // Newton runs here but nemos does not load a model saved with it: the list says so.
+        if (name == QStringLiteral("Newton"))
+            QVERIFY(editor.solverCombo()->itemText(i).contains(QStringLiteral("Nemoscope only")));
     }
     std::sort(offered.begin(), offered.end());
     std::sort(solvers.begin(), solvers.end());
