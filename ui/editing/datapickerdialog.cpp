@@ -56,7 +56,8 @@ std::vector<DataCheck> checkSelection(
         return fail(QObject::tr("X (%1) is not numeric.").arg(describe(*x)));
     if (x->ndim() != 2)
         return fail(QObject::tr("X must be 2-D (samples, features); %1 is %2-D.").arg(xName).arg(x->ndim()));
-    pass(QObject::tr("X: %1 samples, %2 features.").arg(x->shape()[0]).arg(x->shape()[1]));
+    pass(x->shape()[1] == 1 ? QObject::tr("X: %1 samples, 1 feature.").arg(x->shape()[0])
+                            : QObject::tr("X: %1 samples, %2 features.").arg(x->shape()[0]).arg(x->shape()[1]));
 
     if (!y->dtype().isNumeric())
         return fail(QObject::tr("y (%1) is not numeric.").arg(describe(*y)));

@@ -24,7 +24,7 @@
 #include <QToolBar>
 #include <QUndoStack>
 
-Q_LOGGING_CATEGORY(lcUiEditing, "nemoscope.ui.editing")
+Q_LOGGING_CATEGORY(lcUiEditing, "nemoscope.ui.editing", QtInfoMsg)
 
 namespace nemoscope::ui {
 

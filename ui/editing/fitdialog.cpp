@@ -15,7 +15,7 @@
 
 #include <cmath>
 
-Q_LOGGING_CATEGORY(lcUiFit, "nemoscope.ui.fit")
+Q_LOGGING_CATEGORY(lcUiFit, "nemoscope.ui.fit", QtInfoMsg)
 
 namespace nemoscope::ui {
 
@@ -103,10 +103,10 @@ FitDialog::FitDialog(FitRequest request, QWidget* parent)
     layout->addWidget(m_title);
     layout->addLayout(progressRow);
     layout->addWidget(m_progressText);
-    layout->addWidget(m_objectivePlot, 1);
-    layout->addWidget(m_resultBox, 2);
+    layout->addWidget(m_objectivePlot, 2);
+    layout->addWidget(m_resultBox, 5);
     layout->addWidget(m_buttons);
-    resize(900, 560);
+    resize(1000, 780);
 
     connect(m_worker, &FitWorker::progress, this, &FitDialog::onProgress);
     connect(m_worker, &FitWorker::finished, this, &FitDialog::onFinished);

@@ -199,6 +199,10 @@ void CoefficientPlot::setCoefficients(const Eigen::VectorXd& before, const Eigen
     chart->legend()->markers(zero).first()->setVisible(false);
 
     xAxis->setRange(-0.5, std::max(n - 0.5, 0.5));
+    // Ticks on whole indices, about ten of them however many coefficients there are.
+    xAxis->setTickType(QValueAxis::TicksDynamic);
+    xAxis->setTickAnchor(0);
+    xAxis->setTickInterval(std::max(1.0, std::ceil(n / 10.0)));
     const auto [lo, hi] = padded(low, high);
     yAxis->setRange(lo, hi);
 }
@@ -223,12 +227,14 @@ void PredictedObservedPlot::setData(const Eigen::VectorXd& predicted, const Eige
     auto* xAxis = new QValueAxis;
     xAxis->setTitleText(tr("predicted %1").arg(predictedName));
     auto* yAxis = new QValueAxis;
-    yAxis->setTitleText(tr("observed %1 (bin mean)").arg(observedName));
+    yAxis->setTitleText(tr("observed %1").arg(observedName));
+    xAxis->setLabelFormat(QStringLiteral("%.3g"));
+    yAxis->setLabelFormat(QStringLiteral("%.3g"));
     chart->addAxis(xAxis, Qt::AlignBottom);
     chart->addAxis(yAxis, Qt::AlignLeft);
 
     auto* points = new QScatterSeries;
-    points->setName(tr("bins of equal size"));
+    points->setName(tr("mean per bin (bins of equal size)"));
     points->setMarkerSize(9);
     double low = 0;
     double high = 0;

@@ -146,7 +146,9 @@ HyperparameterEditor::HyperparameterEditor(QWidget* parent)
     m_maskGrid = new QTableWidget;
     m_maskGrid->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_maskGrid->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_maskGrid->setMinimumHeight(110);
+    m_maskGrid->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_maskGrid->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
+    m_maskGrid->setMaximumHeight(260);
     m_maskGrid->setToolTip(tr("Tick the features of each group; features in no group are not penalised"));
     auto* addGroup = new QPushButton(tr("Add group"));
     auto* removeGroup = new QPushButton(tr("Remove last group"));
@@ -168,7 +170,10 @@ HyperparameterEditor::HyperparameterEditor(QWidget* parent)
     m_kwargs->horizontalHeader()->setStretchLastSection(true);
     m_kwargs->verticalHeader()->hide();
     m_kwargs->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_kwargs->setMinimumHeight(100);
+    m_kwargs->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_kwargs->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
+    m_kwargs->setMinimumHeight(70);
+    m_kwargs->setMaximumHeight(200);
     m_addKwarg = new QPushButton(tr("Add option"));
     m_removeKwarg = new QPushButton(tr("Remove option"));
     auto* kwargButtons = new QHBoxLayout;
@@ -187,7 +192,8 @@ HyperparameterEditor::HyperparameterEditor(QWidget* parent)
     m_problems->setSelectionMode(QAbstractItemView::NoSelection);
     m_problems->setFocusPolicy(Qt::NoFocus);
     m_problems->setWordWrap(true);
-    m_problems->setMaximumHeight(110);
+    m_problems->setMaximumHeight(130);
+    m_problems->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     form->addRow(tr("Checks:"), m_problems);
 
     auto* menu = new QMenu(m_addKwarg);

@@ -74,12 +74,11 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
 {
     setWindowTitle(tr("Map Unresolved Names"));
 
-    auto* intro = new QLabel(
-        tr("<b>%1</b> names %n object(s) that are not nemos built-ins, usually custom code from the script that "
-           "saved the model. Nemoscope runs no code from files: choose a built-in for each, as "
-           "<tt>load_model</tt>'s <tt>mapping_dict</tt> does in nemos.",
-            nullptr, static_cast<int>(m_names.size()))
-            .arg(QFileInfo(m_path).fileName().toHtmlEscaped()));
+    const QString count = m_names.size() == 1 ? tr("one object") : tr("%1 objects").arg(m_names.size());
+    auto* intro = new QLabel(tr("<b>%1</b> names %2 that nemos does not know, usually custom code from the script "
+                                "that saved the model. Nemoscope runs no code from files: choose a built-in for "
+                                "each, as <tt>load_model</tt>'s <tt>mapping_dict</tt> does in nemos.")
+                                 .arg(QFileInfo(m_path).fileName().toHtmlEscaped(), count));
     intro->setWordWrap(true);
 
     m_table = new QTableWidget(static_cast<int>(m_names.size()), ColumnCount);
@@ -89,7 +88,9 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(MapToColumn, QHeaderView::Interactive);
     m_table->horizontalHeader()->setSectionResizeMode(DroppedColumn, QHeaderView::Stretch);
+    m_table->setWordWrap(true);
 
     for (int row = 0; row < m_names.size(); ++row) {
         const model::UnresolvedName& name = m_names[row];
@@ -103,6 +104,8 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
 
         // Only built-ins of the same kind that the model takes for this key: try each on a copy.
         auto* combo = new QComboBox;
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(30);
         combo->addItem(tr("Choose a built-in…"), QString());
         for (const model::Builtin& builtin : model::builtins()) {
             if (builtin.kind != name.kind)
@@ -131,12 +134,15 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
         connect(combo, &QComboBox::currentIndexChanged, this, &MappingDialog::update);
     }
     m_table->resizeColumnsToContents();
+    m_table->setColumnWidth(MapToColumn, 400);
     m_table->resizeRowsToContents();
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->frameWidth()
+        + m_table->verticalHeader()->length() + 8);
 
     m_snippet = new QPlainTextEdit;
     m_snippet->setReadOnly(true);
     m_snippet->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_snippet->setMaximumHeight(110);
+    m_snippet->setMinimumHeight(150);
     m_copyButton = new QPushButton(tr("Copy"));
     m_copyButton->setToolTip(tr("Copy the nemos call to the clipboard"));
     connect(m_copyButton, &QPushButton::clicked, this,
@@ -155,12 +161,12 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
-    layout->addWidget(m_table, 1);
+    layout->addWidget(m_table);
     layout->addWidget(new QLabel(tr("The same in Python:")));
-    layout->addLayout(snippetRow);
+    layout->addLayout(snippetRow, 1);
     layout->addWidget(m_status);
     layout->addWidget(buttons);
-    resize(980, 420);
+    resize(1160, 470);
     update();
 }
 
@@ -255,7 +261,7 @@ void MappingDialog::update()
         droppedItem->setForeground(
             applied->droppedParams.isEmpty() ? palette().color(QPalette::PlaceholderText) : QColor(0xc6, 0x28, 0x28));
     }
-    m_table->resizeColumnToContents(DroppedColumn);
+    m_table->resizeRowsToContents();
 
     m_snippet->setPlainText(model::pythonSnippet(m_path, m_mapped.mappings()));
     const int remaining = static_cast<int>(m_names.size()) - chosenCount;
