@@ -78,6 +78,17 @@ Result<void> saveDocument(Document* document, const QString& path, model::KeyLay
     return writeDocument(document, path, layout, false);
 }
 
+Result<void> writePythonSnippet(const Document* document, const QString& path)
+{
+    if (!document || !document->nemosFile())
+        return Error { path, {}, QObject::tr("only a nemos model has a Python snippet") };
+    const QString snippet = document->nemosFile()->pythonSnippet(document->path());
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(snippet.toUtf8()) < 0 || !out.commit())
+        return Error { path, {}, out.errorString() };
+    return {};
+}
+
 model::KeyLayout saveLayout(const Document* document)
 {
     const QVariant chosen = document ? document->property(saveLayoutProperty) : QVariant();
@@ -378,16 +389,14 @@ bool EditingController::exportSnippet(Document* document)
 {
     if (!document || !document->nemosFile())
         return false;
-    const QString snippet = document->nemosFile()->pythonSnippet(document->path());
     const QString suggested = QFileInfo(document->path()).completeBaseName() + QStringLiteral("_load.py");
     const QString path = QFileDialog::getSaveFileName(m_window, tr("Export Python Snippet"),
         QFileInfo(document->path()).absoluteDir().filePath(suggested), tr("Python (*.py)"));
     if (path.isEmpty())
         return false;
 
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(snippet.toUtf8()) < 0 || !out.commit()) {
-        QMessageBox::critical(m_window, tr("Export Python Snippet"), tr("%1: %2").arg(path, out.errorString()));
+    if (Result<void> written = writePythonSnippet(document, path); !written) {
+        QMessageBox::critical(m_window, tr("Export Python Snippet"), written.error().message());
         return false;
     }
     return true;

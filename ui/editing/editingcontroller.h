@@ -23,6 +23,10 @@ class MappingDialog;
 // changed on disk since it was read. On success the document stands for path, unmodified.
 Result<void> saveDocument(Document* document, const QString& path, model::KeyLayout layout);
 
+// Writes the nemos call that loads the document's file with its mappings (a Python snippet) to path,
+// atomically.
+Result<void> writePythonSnippet(const Document* document, const QString& path);
+
 // The layout a document is saved in by File > Save: the current one, unless the user chose the legacy
 // layout in Save As for this document.
 model::KeyLayout saveLayout(const Document* document);

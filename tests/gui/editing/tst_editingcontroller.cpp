@@ -145,6 +145,16 @@ void TestEditingController::mapUndoRedoAndSave()
     QVERIFY(reread->layout() == model::KeyLayout::Current);
     QCOMPARE(reread->spec()->regularizer().builtin->name, QStringLiteral("Ridge"));
     QCOMPARE(reread->spec()->inverseLink()->name, QStringLiteral("exp"));
+
+    // The exported snippet is the nemos call with both mappings.
+    const QString snippetPath = m_dir.filePath(QStringLiteral("load.py"));
+    QVERIFY(ui::writePythonSnippet(document, snippetPath).ok());
+    QFile snippet(snippetPath);
+    QVERIFY(snippet.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(snippet.readAll());
+    QVERIFY2(text.contains(QStringLiteral("load_model(")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("\"regularizer\"")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("\"inverse_link_function\"")), qPrintable(text));
 }
 
 void TestEditingController::strengthEditUndoRedo()
