@@ -81,6 +81,7 @@ struct ZipMember
     std::optional<QByteArray> compressed; // default: content, stored or deflated
     quint16 method = 0xffff; // default: 0 or 8 by deflate
     quint16 flags = 0;
+    qint64 sizeExtra = 0; // claimed in both size fields beyond the bytes written: the entry overlaps the next
 };
 
 inline void put16(QByteArray& out, quint32 v)
@@ -105,7 +106,8 @@ inline QByteArray buildZip(const QList<ZipMember>& members)
         const quint32 crc = m.crc
             ? *m.crc
             : quint32(crc32(0, reinterpret_cast<const Bytef*>(m.content.constData()), uInt(m.content.size())));
-        const quint32 size = quint32(m.uncompressedSize ? *m.uncompressedSize : m.content.size());
+        const quint32 size = quint32((m.uncompressedSize ? *m.uncompressedSize : m.content.size()) + m.sizeExtra);
+        const quint32 dataSize = quint32(data.size() + m.sizeExtra);
         const quint16 method = m.method != 0xffff ? m.method : (m.deflate ? 8 : 0);
         const quint32 offset = quint32(out.size());
 
@@ -115,7 +117,7 @@ inline QByteArray buildZip(const QList<ZipMember>& members)
         put16(out, method);
         put32(out, 0);
         put32(out, crc);
-        put32(out, quint32(data.size()));
+        put32(out, dataSize);
         put32(out, size);
         put16(out, quint32(m.name.size()));
         put16(out, 0);
@@ -129,7 +131,7 @@ inline QByteArray buildZip(const QList<ZipMember>& members)
         put16(directory, method);
         put32(directory, 0);
         put32(directory, crc);
-        put32(directory, quint32(data.size()));
+        put32(directory, dataSize);
         put32(directory, size);
         put16(directory, quint32(m.name.size()));
         put32(directory, 0);

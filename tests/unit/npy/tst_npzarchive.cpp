@@ -6,7 +6,6 @@
 
 #include "npytestutil.h"
 
-#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -58,6 +57,8 @@ private slots:
     void deflateBombIsRefusedWithoutInflating();
     void rawBytesOfRefusedMembers();
     void progressAndCancel();
+    void survivesMutations_data();
+    void survivesMutations();
 };
 
 void NpzArchiveTest::memberFaults_data()
@@ -152,6 +153,10 @@ void NpzArchiveTest::memberFaults_data()
         good() } << 0 << "w.npy" << true << "compression method 12";
     QTest::newRow("encrypted") << QList<ZipMember> { ZipMember("w.npy", goodNpy({ 1 }), false, 0xffff, 0x1), good() }
                                << 0 << "w.npy" << true << "encrypted";
+    ZipMember overlapping("a.npy", goodNpy({ 1 }));
+    overlapping.sizeExtra = 10;
+    QTest::newRow("overlapping entries") << QList<ZipMember> { overlapping, bad(goodNpy({ 2 })), good() } << 1
+                                         << "w.npy" << true << "overlaps member 'a.npy'";
     ZipMember sizes = bad(goodNpy({ 1 }));
     sizes.uncompressedSize = 500;
     QTest::newRow("stored sizes disagree")
@@ -416,6 +421,71 @@ void NpzArchiveTest::progressAndCancel()
     QVERIFY(full.ok());
     QCOMPARE(full->size(), qint64(8388608));
     verifyGoodMember(*archive.value());
+}
+
+void NpzArchiveTest::survivesMutations_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("stored zoo") << "generic/dtype_zoo.npz";
+    QTest::newRow("deflated zoo") << "generic/dtype_zoo_compressed.npz";
+    QTest::newRow("npy version 3") << "generic/version3_utf8_fields.npy";
+}
+
+void NpzArchiveTest::survivesMutations()
+{
+    // Damaged copies of real files (bytes overwritten, cut short, grown) never crash the reader: each opens
+    // with its faults on the members or fails with a reason, and whatever reads has the size its header says.
+    QFETCH(QString, file);
+    QFile source(QStringLiteral(NEMOSCOPE_TEST_DATA "/") + file);
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QByteArray original = source.readAll();
+
+    quint32 state = 12345;
+    const auto next = [&state] {
+        state = state * 1664525u + 1013904223u;
+        return state >> 8;
+    };
+    int opened = 0;
+    for (int round = 0; round < 400; ++round) {
+        QByteArray bytes = original;
+        const int edits = 1 + int(next() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const qsizetype at = qsizetype(next() % quint32(bytes.size()));
+            switch (next() % 4) {
+            case 0:
+                bytes[at] = char(next());
+                break;
+            case 1:
+                bytes[at] = char(bytes[at] ^ (1 << (next() % 8)));
+                break;
+            case 2:
+                bytes.truncate(qMax<qsizetype>(1, at));
+                break;
+            default:
+                bytes[at] = char(0xff);
+                break;
+            }
+        }
+        auto archive = NpzArchive::openBytes(bytes, kArchiveName);
+        if (!archive) {
+            QCOMPARE(archive.error().file, kArchiveName);
+            QVERIFY(!archive.error().reason.isEmpty());
+            continue;
+        }
+        ++opened;
+        for (qsizetype i = 0; i < qsizetype((*archive)->members().size()); ++i) {
+            auto array = (*archive)->readAt(i);
+            if (!array) {
+                QCOMPARE(array.error().file, kArchiveName);
+                QVERIFY(!array.error().reason.isEmpty());
+                continue;
+            }
+            QCOMPARE(array->size(), (*archive)->members()[i].header->elementCount());
+            if (array->size() > 0)
+                array->displayText(array->size() - 1);
+        }
+    }
+    QVERIFY(opened > 0);
 }
 
 QTEST_GUILESS_MAIN(NpzArchiveTest)
