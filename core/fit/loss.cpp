@@ -288,8 +288,9 @@ void SmoothLoss::accumulate(
         out.grad = Eigen::MatrixXd::Zero(p + 1, k);
     double sum = 0;
 
-    // Row blocks keep the temporaries small and let a cancel request through between them.
-    const Eigen::Index blockRows = std::max<Eigen::Index>(1024, Eigen::Index(4e6 / double(p + k)));
+    // Row blocks of about 1 MB: X is streamed from memory once per evaluation (the product X_b theta and
+    // the gradient X_b^T d of a block read it from cache), and a cancel request gets through between blocks.
+    const Eigen::Index blockRows = std::max<Eigen::Index>(64, Eigen::Index(1048576 / double(p + k)));
     Eigen::MatrixXd eta, deriv;
     for (Eigen::Index start = begin; start < end; start += blockRows) {
         if (cancelled()) {
