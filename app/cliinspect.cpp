@@ -141,8 +141,11 @@ void printModel(QTextStream& out, const model::NemosFile& file)
     out << "\nModel fit parameters\n--------------------\n";
     for (size_t i = 0; i < tree.keys().size(); ++i) {
         const QString& key = tree.keys()[i].text;
+        // Fit values as Python prints them (1.0, not 1).
+        const ParamNode& value = tree.children()[i];
         if (key.endsWith(QLatin1Char('_')))
-            out << key << ": " << valueText(tree.children()[i]) << '\n';
+            out << key << ": " << (value.type() == ParamNode::Type::Float ? value.displayText() : valueText(value))
+                << '\n';
     }
 
     const auto unresolved = spec.unresolved();
@@ -187,8 +190,8 @@ QJsonObject modelJson(const model::ModelSpec& spec)
         if (key.endsWith(QLatin1Char('_'))) {
             // Fit values as arrays, 0-d ones included (scale_ and dof_resid_ are 0-d float32 in nemos files).
             fit.insert(key,
-                value.sourceArray().isNull() ? model::paramToJson(value)
-                                             : QJsonValue(model::arrayToJson(value.sourceArray())));
+                value.isNone() || value.sourceArray().isNull() ? model::paramToJson(value)
+                                                               : QJsonValue(model::arrayToJson(value.sourceArray())));
         } else {
             params.insert(key, model::paramToJson(value));
         }

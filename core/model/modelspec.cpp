@@ -372,25 +372,24 @@ QStringList ModelSpec::validate() const
     for (const UnresolvedName& name : unresolved()) {
         const QString base = name.saved.section(QLatin1Char('.'), -1);
         if (name.kind == NameKind::Callable) {
-            errors << QStringLiteral("Unknown link function: %1. Map %2 to a built-in link function (nemos.load_model "
-                                     "with mapping_dict={'%2': ...}).")
+            errors << QStringLiteral("%1 is not a link function nemos knows: map %2 to a built-in one "
+                                     "(load_model's mapping_dict={'%2': ...}).")
                           .arg(name.saved, name.key);
         } else {
-            errors << QStringLiteral(
-                "The class '%1' is not a native NeMoS class. Map %2 to a built-in (nemos.load_model "
-                "with mapping_dict={'%2': ...}).")
-                          .arg(base, name.key);
+            errors << QStringLiteral("%1 (%2) is not one of nemos' own classes: map %3 to a built-in "
+                                     "(load_model's mapping_dict={'%3': ...}).")
+                          .arg(base, name.saved, name.key);
         }
     }
 
     // The model class.
     if (m_modelClass.isEmpty()) {
-        errors << QStringLiteral("The file names no model class (model_class).");
+        errors << QStringLiteral("The file does not say which model it holds (no model_class).");
     } else if (modelKind() == ModelKind::Unknown) {
         QStringList known;
         for (const Builtin* b : builtins(BuiltinCategory::ModelClass))
             known << b->savedName;
-        errors << QStringLiteral("Unknown model class: %1. Model class must be one of %2.")
+        errors << QStringLiteral("%1 is not a model class nemos knows; known classes: %2.")
                       .arg(m_modelClass, pyList(known));
     }
 
@@ -400,7 +399,7 @@ QStringList ModelSpec::validate() const
             continue;
         for (const DictKey& key : ref->params.keys()) {
             if (!ref->builtin->accepts(key.text)) {
-                errors << QStringLiteral("%1 got an unexpected parameter '%2' (it accepts %3).")
+                errors << QStringLiteral("%1 does not take a parameter '%2' (it takes %3).")
                               .arg(ref->builtin->savedName.section(QLatin1Char('.'), -1), key.text,
                                   ref->builtin->parameters.isEmpty() ? QStringLiteral("none")
                                                                      : pyList(ref->builtin->parameters));
@@ -431,12 +430,12 @@ QStringList ModelSpec::validate() const
     const QString solver = effectiveSolverName();
     if (!m_solverName.isEmpty() && !resolveBuiltin(BuiltinCategory::Solver, m_solverName)) {
         const QString suggestion = closestMatch(m_solverName, builtinNames(BuiltinCategory::Solver));
-        errors << QStringLiteral("Unknown solver: %1.%2 Solver must be one of %3.")
+        errors << QStringLiteral("%1 is not a solver nemos knows.%2 Solvers: %3.")
                       .arg(m_solverName,
                           suggestion.isEmpty() ? QString() : QStringLiteral(" Did you mean '%1'?").arg(suggestion),
                           pyList(builtinNames(BuiltinCategory::Solver)));
     } else if (m_regularizer.builtin && !solver.isEmpty() && !m_regularizer.builtin->allowedSolvers.contains(solver)) {
-        errors << QStringLiteral("The solver: %1 is not allowed for %2 regularization. Allowed solvers are %3.")
+        errors << QStringLiteral("Solver %1 cannot be used with %2 regularization; it allows %3.")
                       .arg(solver, m_regularizer.builtin->name, pyList(m_regularizer.builtin->allowedSolvers));
     }
     if (!m_solverKwargs.isNone() && m_solverKwargs.type() != ParamNode::Type::Dict)
@@ -454,15 +453,13 @@ QStringList ModelSpec::validate() const
                               .arg(m_strength.displayText());
             }
         } else if (!m_strength.isNone() && !m_strength.isNumber()) {
-            errors << QStringLiteral("Could not convert the regularizer strength: %1 to a float.")
-                          .arg(m_strength.displayText());
+            errors << QStringLiteral("regularizer_strength %1 is not a number.").arg(m_strength.displayText());
         }
         if (const auto r = ratio(); r && !(*r > 0 && *r <= 1))
             errors << QStringLiteral("ElasticNet regularization ratio must be in (0, 1], got %1.").arg(*r);
     } else if (!regName.isEmpty() && regName != QLatin1String("UnRegularized")) {
         if (!m_strength.isNone() && !m_strength.isNumber())
-            errors << QStringLiteral("Could not convert the regularizer strength: %1 to a float.")
-                          .arg(m_strength.displayText());
+            errors << QStringLiteral("regularizer_strength %1 is not a number.").arg(m_strength.displayText());
     }
     if (const auto s = strength(); s && regName != QLatin1String("UnRegularized") && !(*s >= 0))
         errors << QStringLiteral("The regularizer strength must be non-negative, got %1.").arg(*s);
@@ -543,8 +540,7 @@ QStringList ModelSpec::warnings() const
     QStringList out;
     const QString regName = m_regularizer.builtin ? m_regularizer.builtin->name : QString();
     if (regName == QLatin1String("UnRegularized") && !m_strength.isNone()) {
-        out << QStringLiteral("Unused parameter `regularizer_strength` for UnRegularized GLM. The regularizer strength "
-                              "parameter is not required and won't be used when fitting.");
+        out << QStringLiteral("UnRegularized ignores regularizer_strength: a fit does not use it.");
     }
     if (!regName.isEmpty() && regName != QLatin1String("UnRegularized") && m_strength.isNone()) {
         out << QStringLiteral("No regularizer_strength for %1: nemos uses 1.0.").arg(regName);
@@ -653,6 +649,22 @@ Result<void> ModelSpec::setNode(const QString& key, const ParamNode& value)
         m_modelClass = b->savedName;
         return {};
     }
+    // Replacing a saved name that is not a built-in is a mapping: recorded, with what it drops.
+    const bool unresolvedClass = (key == kObservation && !m_observation.saved.isEmpty() && !m_observation.builtin)
+        || (key == kRegularizer && !m_regularizer.saved.isEmpty() && !m_regularizer.builtin);
+    const bool unresolvedLink = key == kLink && !m_link.isEmpty() && !inverseLink() && !value.isNone();
+    if (unresolvedClass || unresolvedLink) {
+        const BuiltinCategory category = key == kObservation ? BuiltinCategory::ObservationModel
+            : key == kRegularizer                            ? BuiltinCategory::Regularizer
+                                                             : BuiltinCategory::InverseLink;
+        if (const Builtin* b = resolveBuiltin(category, value.toString())) {
+            auto mapped = applyMapping(key, b->name);
+            if (!mapped)
+                return mapped.error();
+            return {};
+        }
+    }
+
     if (key == kObservation) {
         ClassRef ref = m_observation;
         if (auto ok = setClass(key, ref, BuiltinCategory::ObservationModel, value.toString(), nullptr); !ok)
@@ -774,7 +786,7 @@ Result<AppliedMapping> ModelSpec::applyMapping(const QString& key, const QString
     if (!available.contains(key)) {
         const QString suggestion = closestMatch(key, available);
         return keyError(key,
-            QStringLiteral("The following keys in your mapping do not match any parameters in the loaded model: '%1'%2")
+            QStringLiteral("No parameter '%1' in this model to map%2")
                 .arg(key, suggestion.isEmpty() ? QString() : QStringLiteral(", did you mean '%1'?").arg(suggestion)));
     }
 
@@ -783,8 +795,7 @@ Result<AppliedMapping> ModelSpec::applyMapping(const QString& key, const QString
     const QString what = mappableKind(key, &kind);
     if (what.isEmpty()) {
         return keyError(key,
-            QStringLiteral("Cannot override the parameter %1: only callables and classes can be mapped; "
-                           "set it with an edit instead")
+            QStringLiteral("%1 cannot be mapped: only classes and callables can be; set it with an edit instead")
                 .arg(key));
     }
 
@@ -867,6 +878,30 @@ Result<AppliedMapping> ModelSpec::applyMapping(const QString& key, const QString
     }
     m_mappings << mapping;
     return mapping;
+}
+
+Result<AppliedMapping> ModelSpec::previewMapping(const QString& key, const QString& builtinName) const
+{
+    ModelSpec copy = *this;
+    return copy.applyMapping(key, builtinName);
+}
+
+QList<const Builtin*> ModelSpec::mappingCandidates(const QString& key) const
+{
+    QList<const Builtin*> out;
+    NameKind kind = NameKind::Name;
+    if (mappableKind(key, &kind).isEmpty())
+        return out;
+    for (const Builtin& b : builtins()) {
+        if (b.kind != kind)
+            continue;
+        if (key == kObservation && b.category != BuiltinCategory::ObservationModel)
+            continue;
+        if (key == kRegularizer && b.category != BuiltinCategory::Regularizer)
+            continue;
+        out << &b;
+    }
+    return out;
 }
 
 QString ModelSpec::mappableKind(const QString& key, NameKind* kind) const

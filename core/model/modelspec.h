@@ -117,8 +117,9 @@ public:
     // regularizer that needs one).
     QStringList warnings() const;
 
-    // Edits with nemos' parameter keys. value is parsed as a Python literal where the key expects one:
-    // numbers, True/False, None, a (strength, ratio) pair, quoted or bare strings. Class keys
+    // Edits with nemos' parameter keys. Replacing a class or link that is not a built-in counts as a mapping
+    // (see applyMapping: recorded, with the parameters it drops). value is parsed as a Python literal where the key
+    // expects one: numbers, True/False, None, a (strength, ratio) pair, quoted or bare strings. Class keys
     // (`regularizer=Lasso`, `observation_model=Gamma`) take a built-in name and keep the saved parameters
     // the new class accepts. `solver_kwargs__KEY=None` removes KEY. The Error names the key and the reason,
     // with a "did you mean" for a key that does not exist. Nothing changes on error.
@@ -135,6 +136,11 @@ public:
     // does not accept listed as dropped (they are removed from the model, not silently lost).
     Result<AppliedMapping> applyMapping(const QString& key, const QString& builtinName);
     const QList<AppliedMapping>& mappings() const { return m_mappings; }
+    // What applyMapping would do, without doing it: the mapping with its dropped parameters, or the Error.
+    Result<AppliedMapping> previewMapping(const QString& key, const QString& builtinName) const;
+    // The built-ins key can be mapped to: same kind, and for observation_model and regularizer the same
+    // category. Empty for keys that cannot be mapped.
+    QList<const Builtin*> mappingCandidates(const QString& key) const;
 
     // Replaces the fit state (coef_, intercept_, scale_, dof_resid_) after a refit; arrays as given.
     void setFitState(

@@ -259,14 +259,36 @@ void TestModelSpec::listsUnresolvedNames()
     // The unresolved names are what makes the model invalid.
     const QStringList errors = spec.validate();
     QCOMPARE(errors.size(), 2);
-    QVERIFY2(
-        errors[1].contains(QStringLiteral("'CustomRegularizer' is not a native NeMoS class")), qPrintable(errors[1]));
-    QVERIFY2(errors[0].contains(QStringLiteral("Unknown link function: __main__.custom_link")), qPrintable(errors[0]));
+    QVERIFY2(errors[1].contains(
+                 QStringLiteral("CustomRegularizer (__main__.CustomRegularizer) is not one of nemos' own classes")),
+        qPrintable(errors[1]));
+    QVERIFY2(errors[0].contains(QStringLiteral("__main__.custom_link is not a link function nemos knows")),
+        qPrintable(errors[0]));
 }
 
 void TestModelSpec::mapsByNemosRules()
 {
     ModelSpec spec = loadSpec(QStringLiteral("custom_regularizer_params.npz"));
+
+    // What the mapping dialog offers, and a preview that changes nothing.
+    QCOMPARE(spec.mappingCandidates(QStringLiteral("regularizer")).size(), 5);
+    QCOMPARE(spec.mappingCandidates(QStringLiteral("observation_model")).size(), 6);
+    QCOMPARE(spec.mappingCandidates(QStringLiteral("inverse_link_function")).size(), 8);
+    QVERIFY(spec.mappingCandidates(QStringLiteral("solver_name")).isEmpty());
+    auto preview = spec.previewMapping(QStringLiteral("regularizer"), QStringLiteral("Lasso"));
+    QVERIFY(preview.ok());
+    QCOMPARE(preview->droppedParams, QStringList { QStringLiteral("new_param=10") });
+    QCOMPARE(spec.unresolved().size(), 2);
+    QVERIFY(spec.mappings().isEmpty());
+
+    // Setting an unresolved class is a mapping too.
+    ModelSpec viaSet = spec;
+    QVERIFY(viaSet.set(QStringLiteral("regularizer"), QStringLiteral("Ridge")).ok());
+    QCOMPARE(viaSet.mappings().size(), 1);
+    QCOMPARE(viaSet.mappings().first().droppedParams, QStringList { QStringLiteral("new_param=10") });
+    QVERIFY(viaSet.set(QStringLiteral("inverse_link_function"), QStringLiteral("exp")).ok());
+    QCOMPARE(viaSet.mappings().size(), 2);
+    QVERIFY(viaSet.unresolved().isEmpty());
 
     auto reg = spec.applyMapping(QStringLiteral("regularizer"), QStringLiteral("Ridge"));
     QVERIFY2(reg.ok(), qPrintable(reg.ok() ? QString() : reg.error().message()));
@@ -306,12 +328,12 @@ void TestModelSpec::refusesBadMappings_data()
     QTest::addColumn<QString>("message");
 
     QTest::newRow("missing key") << QStringLiteral("regularizr") << QStringLiteral("Ridge")
-                                 << QStringLiteral("do not match any parameters in the loaded model: 'regularizr', "
-                                                   "did you mean 'regularizer'?");
+                                 << QStringLiteral(
+                                        "No parameter 'regularizr' in this model to map, did you mean 'regularizer'?");
     QTest::newRow("not a class or callable") << QStringLiteral("solver_name") << QStringLiteral("LBFGS")
-                                             << QStringLiteral("only callables and classes can be mapped");
+                                             << QStringLiteral("only classes and callables can be");
     QTest::newRow("strength") << QStringLiteral("regularizer_strength") << QStringLiteral("Ridge")
-                              << QStringLiteral("only callables and classes can be mapped");
+                              << QStringLiteral("only classes and callables can be");
     QTest::newRow("class to callable") << QStringLiteral("regularizer") << QStringLiteral("exp")
                                        << QStringLiteral("regularizer is a class and can only be mapped to a class");
     QTest::newRow("callable to class") << QStringLiteral("inverse_link_function") << QStringLiteral("Ridge")
@@ -441,10 +463,11 @@ void TestModelSpec::validates_data()
     QTest::addColumn<QStringList>("edits");
     QTest::addColumn<QString>("message");
 
-    QTest::newRow("solver not allowed")
-        << QStringLiteral("bernoulli_lasso_fitted.npz") << QStringList { QStringLiteral("solver_name=LBFGS") }
-        << QStringLiteral("The solver: LBFGS is not allowed for Lasso regularization. Allowed solvers are "
-                          "['ProximalGradient', 'ProxSVRG', 'Newton'].");
+    QTest::newRow("solver not allowed") << QStringLiteral("bernoulli_lasso_fitted.npz")
+                                        << QStringList { QStringLiteral("solver_name=LBFGS") }
+                                        << QStringLiteral(
+                                               "Solver LBFGS cannot be used with Lasso regularization; it allows "
+                                               "['ProximalGradient', 'ProxSVRG', 'Newton'].");
     QTest::newRow("elasticnet ratio above 1")
         << QStringLiteral("gaussian_elasticnet_fitted_compressed.npz")
         << QStringList { QStringLiteral("regularizer_strength=(0.1, 1.5)") }
@@ -457,8 +480,7 @@ void TestModelSpec::validates_data()
                                        << QStringLiteral("The regularizer strength must be non-negative, got -1.");
     QTest::newRow("pair for Ridge") << QStringLiteral("ridge_glm_params.npz")
                                     << QStringList { QStringLiteral("regularizer_strength=(0.1, 0.5)") }
-                                    << QStringLiteral(
-                                           "Could not convert the regularizer strength: (0.1, 0.5) to a float.");
+                                    << QStringLiteral("regularizer_strength (0.1, 0.5) is not a number.");
     QTest::newRow("mask features") << QStringLiteral("poisson_grouplasso_fitted.npz")
                                    << QStringList { QStringLiteral("regularizer__mask=[[1, 0, 1]]") }
                                    << QStringLiteral(

@@ -62,6 +62,7 @@ private slots:
     void ordersSequencesByIndex();
     void encodesNewScalarsAsNumPyDoes();
     void keepsTypedDictKeys();
+    void decodesWideAndRefusesDeepTrees();
 };
 
 void TestParamTree::decodesFixtures_data()
@@ -459,6 +460,31 @@ void TestParamTree::keepsTypedDictKeys()
     const std::vector<FlatMember> again = encodeNemos(decoded.tree, KeyLayout::Current);
     for (size_t i = 0; i < members.size(); ++i)
         QCOMPARE(again[i].name, members[i].name);
+}
+
+void TestParamTree::decodesWideAndRefusesDeepTrees()
+{
+    // 50,000 keys in one dict (an archive of many tiny members): every one is kept, in order.
+    std::vector<FlatMember> members { { QStringLiteral("item::strkey:model_class"),
+        npy::NdArray::fromString(QStringLiteral("nemos.glm.glm.GLM")) } };
+    const npy::NdArray one = npy::NdArray::fromInt64(1);
+    for (int i = 0; i < 50000; ++i)
+        members.push_back({ QStringLiteral("dict::strkey:wide::item::strkey:k%1").arg(i), one });
+    const DecodedFile wide = decodeNemos(members);
+    QVERIFY(wide.unknownMembers.isEmpty());
+    const ParamNode* dict = wide.tree.find(QStringLiteral("wide"));
+    QVERIFY(dict);
+    QCOMPARE(dict->childCount(), 50000);
+    QCOMPARE(dict->keys()[49999].text, QStringLiteral("k49999"));
+
+    // A name nested far deeper than any model is set aside, not followed.
+    QString deep;
+    for (int i = 0; i < 100; ++i)
+        deep += QStringLiteral("dict::strkey:d::");
+    deep += QStringLiteral("item::strkey:x");
+    QVERIFY(!parseMemberName(deep, KeyLayout::Current).has_value());
+    const DecodedFile decoded = decodeNemos({ members[0], { deep, one } });
+    QCOMPARE(decoded.unknownMembers, QStringList { deep });
 }
 
 QTEST_GUILESS_MAIN(TestParamTree)
