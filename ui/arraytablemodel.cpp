@@ -12,11 +12,6 @@ namespace nemoscope::ui {
 
 namespace {
 
-int clampToInt(qint64 value)
-{
-    return int(std::min<qint64>(value, INT_MAX));
-}
-
 bool isFloating(const npy::DType& dtype)
 {
     return dtype.kind() == npy::DTypeKind::Float || dtype.kind() == npy::DTypeKind::Complex;
@@ -49,6 +44,7 @@ void ArrayTableModel::setArray(const npy::NdArray& array)
     m_index.assign(size_t(std::max(array.ndim(), 0)), 0);
     m_rowAxis = array.ndim() >= 1 ? 0 : -1;
     m_columnAxis = array.ndim() >= 2 && array.dtype().kind() != npy::DTypeKind::Structured ? 1 : -1;
+    m_rowOffset = 0;
     m_floating = !array.isNull() && isFloating(array.dtype());
     m_numeric = !array.isNull() && array.isNumeric();
     if (!rebuildView())
@@ -85,6 +81,7 @@ Result<void> ArrayTableModel::setSlice(int rowAxis, int columnAxis, const std::v
     m_rowAxis = rowAxis;
     m_columnAxis = columnAxis;
     m_index = index;
+    m_rowOffset = 0;
     Result<void> built = rebuildView();
     if (!built) {
         m_rowAxis = oldRowAxis;
@@ -121,11 +118,26 @@ Result<void> ArrayTableModel::rebuildView()
     return {};
 }
 
+qint64 ArrayTableModel::totalRows() const
+{
+    return m_view.isNull() ? 0 : m_view.shape()[0];
+}
+
+void ArrayTableModel::setRowOffset(qint64 offset)
+{
+    offset = std::clamp<qint64>(offset, 0, std::max<qint64>(0, totalRows() - 1));
+    if (offset == m_rowOffset)
+        return;
+    beginResetModel();
+    m_rowOffset = offset;
+    endResetModel();
+}
+
 int ArrayTableModel::rowCount(const QModelIndex& parent) const
 {
     if (parent.isValid() || m_view.isNull())
         return 0;
-    return clampToInt(m_view.shape()[0]);
+    return int(std::min(totalRows() - m_rowOffset, pageRows));
 }
 
 int ArrayTableModel::columnCount(const QModelIndex& parent) const
@@ -134,10 +146,10 @@ int ArrayTableModel::columnCount(const QModelIndex& parent) const
         return 0;
     if (showsFields())
         return int(m_fieldNames.size());
-    return clampToInt(m_view.shape()[1]);
+    return int(std::min(m_view.shape()[1], maxColumns));
 }
 
-QString ArrayTableModel::cellText(int row, int column) const
+QString ArrayTableModel::cellText(qint64 row, int column) const
 {
     m_cellReads.fetch_add(1, std::memory_order_relaxed);
     if (showsFields()) {
@@ -147,12 +159,12 @@ QString ArrayTableModel::cellText(int row, int column) const
             perRecord *= field.shape()[axis];
         if (field.ndim() <= 2)
             return field.displayText(std::vector<qint64> { row, 0 });
-        return subarrayText(field, qint64(row) * perRecord, perRecord);
+        return subarrayText(field, row * perRecord, perRecord);
     }
     return m_view.displayText(std::vector<qint64> { row, column });
 }
 
-double ArrayTableModel::cellValue(int row, int column) const
+double ArrayTableModel::cellValue(qint64 row, int column) const
 {
     if (showsFields()) {
         const npy::NdArray& field = m_fields[size_t(column)];
@@ -163,7 +175,7 @@ double ArrayTableModel::cellValue(int row, int column) const
     return m_view.toDouble(std::vector<qint64> { row, column });
 }
 
-QString ArrayTableModel::cellLiteral(int row, int column) const
+QString ArrayTableModel::cellLiteral(qint64 row, int column) const
 {
     const QString text = cellText(row, column);
     const npy::DTypeKind kind = showsFields() ? m_fields[size_t(column)].dtype().kind() : m_view.dtype().kind();
@@ -193,7 +205,7 @@ QVariant ArrayTableModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
         return {};
-    const int row = index.row();
+    const qint64 row = m_rowOffset + index.row();
     const int column = index.column();
 
     switch (role) {
@@ -251,7 +263,9 @@ QVariant ArrayTableModel::headerData(int section, Qt::Orientation orientation, i
         return {};
     if (orientation == Qt::Horizontal && showsFields())
         return section < m_fieldNames.size() ? QVariant(m_fieldNames[section]) : QVariant();
-    return QString::number(section);
+    if (orientation == Qt::Horizontal && m_columnAxis < 0)
+        return tr("value");
+    return QString::number(orientation == Qt::Vertical ? m_rowOffset + section : qint64(section));
 }
 
 } // namespace nemoscope::ui

@@ -17,7 +17,12 @@ namespace nemoscope::ui {
 // Rows run along rowAxis, columns along columnAxis (or a single column when it is -1); every other axis is
 // fixed at its entry of sliceIndex. A structured array shows its fields as columns, rows along rowAxis.
 // Cells show elements as NumPy prints them (complex as a+bj, dates in ISO form); NaN and infinities are
-// tinted. Axes longer than INT_MAX rows are cut at INT_MAX, since Qt's views count rows in int.
+// tinted.
+//
+// Rows come in pages of pageRows: QHeaderView keeps a few bytes for every row it is given, so a view over
+// 10^8 rows would cost 800 MB however little of the array it reads. The viewer moves between pages with
+// setRowOffset(); the row headers show the true index along the axis. Columns are not paged: an axis of
+// more than a million columns shows its first million.
 class ArrayTableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -47,11 +52,20 @@ public:
     bool showsFields() const { return !m_fieldNames.isEmpty(); }
     QStringList fieldNames() const { return m_fieldNames; }
 
-    // The text and number of a cell of the shown slice.
-    QString cellText(int row, int column) const;
-    double cellValue(int row, int column) const;
+    static constexpr qint64 pageRows = qint64(1) << 20;
+    static constexpr qint64 maxColumns = qint64(1) << 20;
+
+    // All rows of the slice, and the first row of the page shown (a multiple of nothing in particular).
+    qint64 totalRows() const;
+    qint64 rowOffset() const { return m_rowOffset; }
+    // Shows the page starting at offset (clamped to the slice).
+    void setRowOffset(qint64 offset);
+
+    // The text and number of a cell of the slice, by its row along the whole slice (not the page).
+    QString cellText(qint64 row, int column) const;
+    double cellValue(qint64 row, int column) const;
     // A cell's text as a Python literal for NumPy (strings quoted, nan as np.nan).
-    QString cellLiteral(int row, int column) const;
+    QString cellLiteral(qint64 row, int column) const;
 
     // How many elements data() has read since the last reset: what a test checks to see that only the
     // visible cells are read.
@@ -73,6 +87,7 @@ private:
     int m_rowAxis = -1;
     int m_columnAxis = -1;
     std::vector<qint64> m_index;
+    qint64 m_rowOffset = 0;
     bool m_floating = false;
     bool m_numeric = false;
     mutable std::atomic<qint64> m_cellReads { 0 };

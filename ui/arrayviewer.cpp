@@ -13,9 +13,11 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QRegularExpressionValidator>
 #include <QSaveFile>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -108,6 +110,36 @@ ArrayViewer::ArrayViewer(QWidget* parent)
     tools->addStretch(1);
     tableLayout->addLayout(tools);
 
+    // Pages of a million rows for longer axes (see ArrayTableModel).
+    m_pageBar = new QWidget(tablePage);
+    auto* pageLayout = new QHBoxLayout(m_pageBar);
+    pageLayout->setContentsMargins(0, 0, 0, 0);
+    auto* previous = new QToolButton(m_pageBar);
+    previous->setArrowType(Qt::LeftArrow);
+    previous->setToolTip(tr("The previous million rows"));
+    auto* next = new QToolButton(m_pageBar);
+    next->setArrowType(Qt::RightArrow);
+    next->setToolTip(tr("The next million rows"));
+    m_pageLabel = new QLabel(m_pageBar);
+    auto* goTo = new QLineEdit(m_pageBar);
+    goTo->setPlaceholderText(tr("Go to row…"));
+    goTo->setMaximumWidth(140);
+    goTo->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{1,19}")), goTo));
+    pageLayout->addWidget(previous);
+    pageLayout->addWidget(next);
+    pageLayout->addWidget(m_pageLabel, 1);
+    pageLayout->addWidget(goTo);
+    tableLayout->addWidget(m_pageBar);
+    connect(previous, &QToolButton::clicked, this, [this] {
+        m_model->setRowOffset(m_model->rowOffset() - ArrayTableModel::pageRows);
+        updatePageBar();
+    });
+    connect(next, &QToolButton::clicked, this, [this] {
+        m_model->setRowOffset(m_model->rowOffset() + ArrayTableModel::pageRows);
+        updatePageBar();
+    });
+    connect(goTo, &QLineEdit::returnPressed, this, [this, goTo] { goToRow(goTo->text().toLongLong()); });
+
     m_table = new QTableView(tablePage);
     m_table->setModel(m_model);
     m_table->setWordWrap(false);
@@ -116,6 +148,8 @@ ArrayViewer::ArrayViewer(QWidget* parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setDefaultSectionSize(110);
+    // Fitting columns to their contents looks at the visible rows only, never down a long axis.
+    m_table->horizontalHeader()->setResizeContentsPrecision(0);
     tableLayout->addWidget(m_table, 1);
     m_tabs->addTab(tablePage, tr("Values"));
 
@@ -164,6 +198,8 @@ void ArrayViewer::setArray(const npy::NdArray& array, const ArrayContext& contex
     m_description->setVisible(!context.description.isEmpty());
 
     buildSlicer();
+    fitColumns();
+    updatePageBar();
     m_statisticsStarted = false;
     m_plotStale = true;
     if (context.coefficients)
@@ -226,6 +262,50 @@ void ArrayViewer::buildSlicer()
     sliceChanged();
 }
 
+void ArrayViewer::fitColumns()
+{
+    // Widths from the header and the first rows only: a view's own fitting would read a long axis whole.
+    constexpr int sampledRows = 50;
+    const int columns = m_model->columnCount();
+    m_table->horizontalHeader()->setStretchLastSection(columns == 1);
+    if (columns <= 0 || columns > 64)
+        return;
+    const QFontMetrics cells(m_model->data(m_model->index(0, 0), Qt::FontRole).value<QFont>());
+    const QFontMetrics header(m_table->horizontalHeader()->font());
+    const qint64 rows = std::min<qint64>(m_model->rowCount(), sampledRows);
+    for (int column = 0; column < columns; ++column) {
+        int width = header.horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString()) + 24;
+        for (qint64 row = 0; row < rows; ++row)
+            width
+                = std::max(width, cells.horizontalAdvance(m_model->cellText(m_model->rowOffset() + row, column)) + 16);
+        m_table->setColumnWidth(column, std::clamp(width, 60, 320));
+    }
+}
+
+void ArrayViewer::updatePageBar()
+{
+    const qint64 total = m_model->totalRows();
+    m_pageBar->setVisible(total > ArrayTableModel::pageRows);
+    if (total <= ArrayTableModel::pageRows)
+        return;
+    const QLocale locale;
+    const qint64 first = m_model->rowOffset();
+    const qint64 last = first + m_model->rowCount() - 1;
+    m_pageLabel->setText(
+        tr("Rows %1 to %2 of %3").arg(locale.toString(first), locale.toString(last), locale.toString(total)));
+}
+
+void ArrayViewer::goToRow(qint64 row)
+{
+    row = std::clamp<qint64>(row, 0, std::max<qint64>(0, m_model->totalRows() - 1));
+    if (row < m_model->rowOffset() || row >= m_model->rowOffset() + m_model->rowCount())
+        m_model->setRowOffset(std::max<qint64>(0, row - ArrayTableModel::pageRows / 2));
+    updatePageBar();
+    const QModelIndex index = m_model->index(int(row - m_model->rowOffset()), 0);
+    m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    m_table->setCurrentIndex(index);
+}
+
 void ArrayViewer::applySlicer()
 {
     if (!m_rowAxisBox)
@@ -267,6 +347,8 @@ void ArrayViewer::sliceChanged()
         const QSignalBlocker blocker(spin);
         spin->setValue(int(m_model->sliceIndex()[size_t(axis)]));
     }
+    fitColumns();
+    updatePageBar();
     m_plotStale = true;
     if (m_tabs->currentWidget() == m_plot) {
         m_plotStale = false;
@@ -299,9 +381,10 @@ QString ArrayViewer::selectionText(CopyFormat format) const
     QStringList lines;
     for (int row = top; row <= bottom; ++row) {
         QStringList cells;
+        const qint64 at = m_model->rowOffset() + row;
         for (int column = left; column <= right; ++column)
-            cells << (format == CopyFormat::TabSeparated ? m_model->cellText(row, column)
-                                                         : m_model->cellLiteral(row, column));
+            cells << (format == CopyFormat::TabSeparated ? m_model->cellText(at, column)
+                                                         : m_model->cellLiteral(at, column));
         if (format == CopyFormat::TabSeparated)
             lines << cells.join(QLatin1Char('\t'));
         else if (vector)
@@ -334,7 +417,7 @@ Result<void> ArrayViewer::exportCsv(const QString& path) const
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
         return Error { path, {}, file.errorString() };
-    const int rows = m_model->rowCount();
+    const qint64 rows = m_model->totalRows();
     const int columns = m_model->columnCount();
     QByteArray buffer;
     if (m_model->showsFields()) {
@@ -343,7 +426,7 @@ Result<void> ArrayViewer::exportCsv(const QString& path) const
             header << csvField(name);
         buffer += header.join(QLatin1Char(',')).toUtf8() + '\n';
     }
-    for (int row = 0; row < rows; ++row) {
+    for (qint64 row = 0; row < rows; ++row) {
         QStringList cells;
         for (int column = 0; column < columns; ++column)
             cells << csvField(m_model->cellText(row, column));

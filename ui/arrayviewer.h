@@ -46,6 +46,9 @@ public:
     PlotPanel* plotPanel() const { return m_plot; }
     QTabWidget* tabs() const { return m_tabs; }
 
+    // Scrolls to a row of the slice, moving to the page that holds it.
+    void goToRow(qint64 row);
+
     // Chooses the slice (as ArrayTableModel::setSlice) and updates the slicer's controls.
     bool setSlice(int rowAxis, int columnAxis, const std::vector<qint64>& index);
 
@@ -62,6 +65,8 @@ private:
     void buildSlicer();
     void applySlicer();
     void sliceChanged();
+    void fitColumns();
+    void updatePageBar();
     void exportWithDialog(bool npy);
 
     npy::NdArray m_array;
@@ -74,6 +79,8 @@ private:
     QComboBox* m_rowAxisBox = nullptr;
     QComboBox* m_columnAxisBox = nullptr;
     QList<QSpinBox*> m_axisSpins;
+    QWidget* m_pageBar = nullptr;
+    QLabel* m_pageLabel = nullptr;
     QTabWidget* m_tabs = nullptr;
     QTableView* m_table = nullptr;
     ArrayTableModel* m_model = nullptr;

@@ -70,6 +70,8 @@ QString preview(const npy::NdArray& array)
 
 QString scalarType(const model::ParamNode& node)
 {
+    if (node.type() == model::ParamNode::Type::String)
+        return QStringLiteral("str");
     if (!node.sourceArray().isNull())
         return node.sourceArray().dtype().name();
     switch (node.type()) {
@@ -111,6 +113,21 @@ std::optional<model::BuiltinCategory> categoryOf(const QString& key)
     if (key == QLatin1String("model_class"))
         return model::BuiltinCategory::ModelClass;
     return std::nullopt;
+}
+
+// keys with those named in order first, in that order, then the rest as they came.
+QStringList ordered(const QStringList& keys, const QStringList& order)
+{
+    QStringList result;
+    for (const QString& key : order) {
+        if (keys.contains(key))
+            result << key;
+    }
+    for (const QString& key : keys) {
+        if (!order.contains(key))
+            result << key;
+    }
+    return result;
 }
 
 } // namespace
@@ -208,19 +225,27 @@ void DocumentTreeModel::buildModel(Item* root)
         = QStringLiteral("<p><b>%1</b></p><p>%2</p>").arg(spec.modelClass().toHtmlEscaped(), modelClass->description);
 
     // Model parameters: every top-level key that is neither fit state, metadata nor the class.
+    // Known keys come in the order a reader thinks about them; others follow in file order.
     Item* params = section(tr("Model parameters"));
     const QStringList fitKeys = spec.fitKeys();
+    QStringList paramKeys;
     for (qsizetype i = 0; i < tree.childCount(); ++i) {
         const QString key = tree.keys()[size_t(i)].text;
-        if (key == QLatin1String("model_class") || key == QLatin1String("save_metadata") || fitKeys.contains(key))
-            continue;
-        addParam(params, key, tree.children()[size_t(i)], key);
+        if (key != QLatin1String("model_class") && key != QLatin1String("save_metadata") && !fitKeys.contains(key))
+            paramKeys << key;
     }
+    static const QStringList paramOrder = { QStringLiteral("observation_model"),
+        QStringLiteral("inverse_link_function"), QStringLiteral("regularizer"), QStringLiteral("regularizer_strength"),
+        QStringLiteral("solver_name"), QStringLiteral("solver_kwargs"), QStringLiteral("feature_mask") };
+    for (const QString& key : ordered(paramKeys, paramOrder))
+        addParam(params, key, *tree.find(key), key);
 
     // Fit parameters: the attributes nemos sets when fitting.
     Item* fit = section(tr("Fit parameters"));
     fit->value = spec.isFitted() ? tr("fitted") : tr("not fitted");
-    for (const QString& key : fitKeys) {
+    static const QStringList fitOrder = { QStringLiteral("coef_"), QStringLiteral("intercept_"),
+        QStringLiteral("scale_"), QStringLiteral("dof_resid_"), QStringLiteral("aux_") };
+    for (const QString& key : ordered(fitKeys, fitOrder)) {
         if (const model::ParamNode* node = tree.find(key))
             addParam(fit, key, *node, key);
     }

@@ -85,6 +85,7 @@ MainWindow::MainWindow(QWidget* parent)
     setCentralWidget(m_stack);
 
     connect(m_startPage, &StartPage::openRequested, this, &MainWindow::openFile);
+    connect(m_startPage, &StartPage::exampleRequested, this, &MainWindow::openExample);
     connect(m_startPage, &StartPage::openDialogRequested, this, &MainWindow::showOpenDialog);
     connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateCurrent);
@@ -298,16 +299,27 @@ void MainWindow::openFile(const QString& path)
         m_startPage->refreshRecentFiles();
         return;
     }
-    const QString working = workingCopyOfExample(absolute);
+    openPath(absolute, absolute);
+}
+
+void MainWindow::openExample(const QString& path)
+{
+    const QString working = workingCopyOfExample(path);
     const int existing = indexOfPath(working);
-    if (existing >= 0 && working == absolute) {
+    if (existing >= 0 && !closeTab(existing))
+        return;
+    openPath(working, working);
+}
+
+void MainWindow::openPath(const QString& path, const QString& shownPath)
+{
+    const int existing = indexOfPath(path);
+    if (existing >= 0) {
         m_stack->setCurrentWidget(m_tabs);
         m_tabs->setCurrentIndex(existing);
         return;
     }
-    if (existing >= 0)
-        closeTab(existing);
-    startLoading(working, absolute);
+    startLoading(path, shownPath);
 }
 
 void MainWindow::startLoading(const QString& path, const QString& shownPath)

@@ -68,6 +68,9 @@ public:
 public slots:
     void openFiles(const QStringList& paths);
     void openFile(const QString& path);
+    // Opens a fresh working copy of a bundled example (in the user's cache folder), so that edits and saves
+    // never touch the installed original.
+    void openExample(const QString& path);
     void showOpenDialog();
     // Asks about unsaved changes first; returns false when the user keeps the tab.
     bool closeTab(int index);
@@ -92,6 +95,7 @@ private:
     void createActions();
     void createProblemsDock();
     void startLoading(const QString& path, const QString& shownPath);
+    void openPath(const QString& path, const QString& shownPath);
     void finishLoading(LoadingPage* page);
     void showOpenError(const QString& message);
     void addDocumentView(Document* document, int atIndex);

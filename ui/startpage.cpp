@@ -45,9 +45,11 @@ public:
         if (!text.isEmpty()) {
             auto* textLabel = new QLabel(text, this);
             textLabel->setWordWrap(true);
+            textLabel->setAlignment(Qt::AlignLeft | Qt::AlignTop);
             textLabel->setObjectName(QStringLiteral("muted"));
             layout->addWidget(textLabel);
         }
+        layout->addStretch(1);
         setEnabled(!path.isEmpty());
     }
 
@@ -77,6 +79,7 @@ private:
 QLabel* heading(const QString& text, QWidget* parent)
 {
     auto* label = new QLabel(text, parent);
+    label->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     QFont font = label->font();
     font.setPointSizeF(font.pointSizeF() * 1.2);
     font.setBold(true);
@@ -148,34 +151,32 @@ StartPage::StartPage(QWidget* parent)
     layout->addLayout(buttons);
     layout->addSpacing(6);
 
-    // Two columns: examples to learn from, and the files opened before.
-    auto* columns = new QHBoxLayout;
-    columns->setSpacing(24);
-
-    auto* examplesColumn = new QVBoxLayout;
-    examplesColumn->addWidget(heading(tr("Examples"), column));
-    auto* examplesIntro = new QLabel(tr("Each example shows one thing Nemoscope does. They open read-only copies "
-                                        "of the bundled files; use Save As to keep your changes."),
+    // Two columns: examples to learn from, and the files opened before. Cells keep to the top, so that
+    // wrapped text never spreads the rows apart.
+    auto* columns = new QGridLayout;
+    columns->setHorizontalSpacing(24);
+    columns->setVerticalSpacing(8);
+    columns->addWidget(heading(tr("Examples"), column), 0, 0, Qt::AlignTop);
+    auto* examplesIntro = new QLabel(tr("Each example shows one thing Nemoscope does. It opens as a fresh "
+                                        "copy of the bundled file: edit and save it freely."),
         column);
     examplesIntro->setWordWrap(true);
     examplesIntro->setObjectName(QStringLiteral("muted"));
-    examplesColumn->addWidget(examplesIntro);
-    examplesColumn->addWidget(createExamples());
-    examplesColumn->addStretch(1);
-    columns->addLayout(examplesColumn, 3);
+    columns->addWidget(examplesIntro, 1, 0, Qt::AlignTop);
+    columns->addWidget(createExamples(), 2, 0, Qt::AlignTop);
 
-    auto* recentColumn = new QVBoxLayout;
-    recentColumn->addWidget(heading(tr("Recent files"), column));
+    columns->addWidget(heading(tr("Recent files"), column), 0, 1, Qt::AlignTop);
     m_noRecent = new QLabel(tr("Files you open appear here."), column);
     m_noRecent->setObjectName(QStringLiteral("muted"));
     m_noRecent->setWordWrap(true);
-    recentColumn->addWidget(m_noRecent);
-    m_recentLayout = new QVBoxLayout;
+    columns->addWidget(m_noRecent, 1, 1, Qt::AlignTop);
+    auto* recent = new QWidget(column);
+    m_recentLayout = new QVBoxLayout(recent);
+    m_recentLayout->setContentsMargins(0, 0, 0, 0);
     m_recentLayout->setSpacing(6);
-    recentColumn->addLayout(m_recentLayout);
-    recentColumn->addStretch(1);
-    columns->addLayout(recentColumn, 2);
-
+    columns->addWidget(recent, 2, 1, Qt::AlignTop);
+    columns->setColumnStretch(0, 3);
+    columns->setColumnStretch(1, 2);
     layout->addLayout(columns);
     layout->addStretch(1);
 
@@ -197,7 +198,7 @@ QWidget* StartPage::createExamples()
         auto* card = new Card(example.title, example.lesson, example.path, container);
         card->setObjectName(QStringLiteral("card"));
         card->setAccessibleName(example.title);
-        card->onClicked = [this](const QString& path) { emit openRequested(path); };
+        card->onClicked = [this](const QString& path) { emit exampleRequested(path); };
         grid->addWidget(card, index / 2, index % 2);
         if (!example.path.isEmpty())
             m_examplePaths << example.path;

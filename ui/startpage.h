@@ -29,6 +29,8 @@ public slots:
 
 signals:
     void openRequested(const QString& path);
+    // A bundled example: the window opens a working copy of it.
+    void exampleRequested(const QString& path);
     void openDialogRequested();
 
 protected:
