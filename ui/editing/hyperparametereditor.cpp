@@ -432,7 +432,11 @@ void HyperparameterEditor::refresh()
         m_solver->setCurrentIndex(0);
     } else {
         int index = m_solver->findData(current);
-        if (index < 0) {
+        if (index < 0 && !regularizer.builtin) {
+            // An unresolved regularizer: which solvers it allows is unknown until it is mapped.
+            m_solver->insertItem(0, current, current);
+            index = 0;
+        } else if (index < 0) {
             m_solver->insertItem(
                 0, style()->standardIcon(QStyle::SP_MessageBoxWarning), tr("%1 (not allowed)").arg(current), current);
             index = 0;

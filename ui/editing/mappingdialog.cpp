@@ -18,6 +18,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace nemoscope::ui {
 
 namespace {
@@ -105,7 +107,7 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
         // Only built-ins of the same kind that the model takes for this key: try each on a copy.
         auto* combo = new QComboBox;
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        combo->setMinimumContentsLength(30);
+        combo->setMinimumContentsLength(24);
         combo->addItem(tr("Choose a built-in…"), QString());
         for (const model::Builtin& builtin : model::builtins()) {
             if (builtin.kind != name.kind)
@@ -134,10 +136,12 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
         connect(combo, &QComboBox::currentIndexChanged, this, &MappingDialog::update);
     }
     m_table->resizeColumnsToContents();
-    m_table->setColumnWidth(MapToColumn, 400);
+    m_table->setColumnWidth(MapToColumn, 310);
     m_table->resizeRowsToContents();
-    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->frameWidth()
-        + m_table->verticalHeader()->length() + 8);
+    const int tableHeight = m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->frameWidth()
+        + m_table->verticalHeader()->length() + 24;
+    m_table->setMinimumHeight(std::min(tableHeight, 120));
+    m_table->setMaximumHeight(std::max(tableHeight, 120));
 
     m_snippet = new QPlainTextEdit;
     m_snippet->setReadOnly(true);
@@ -166,7 +170,7 @@ MappingDialog::MappingDialog(model::ModelSpec spec, QString path, QWidget* paren
     layout->addLayout(snippetRow, 1);
     layout->addWidget(m_status);
     layout->addWidget(buttons);
-    resize(1160, 470);
+    resize(1080, 440);
     update();
 }
 
@@ -268,7 +272,7 @@ void MappingDialog::update()
     if (!errors.isEmpty())
         m_status->setText(errors.join(QStringLiteral("\n")));
     else if (remaining > 0)
-        m_status->setText(tr("%n name(s) left to map.", nullptr, remaining));
+        m_status->setText(remaining == 1 ? tr("One name left to map.") : tr("%1 names left to map.").arg(remaining));
     else if (const QStringList problems = m_mapped.validate(); !problems.isEmpty())
         m_status->setText(tr("Mapped; the model still has problems: %1").arg(problems.join(QStringLiteral("; "))));
     else
