@@ -209,7 +209,8 @@ void TestFitFlow::cancelReturnsAtOnce()
     const qint64 returned = timer.elapsed();
     QCOMPARE(cancelled.count(), 1);
     QVERIFY(!dialog.isRunning());
-    QVERIFY2(returned < 100, qPrintable(QStringLiteral("cancel took %1 ms").arg(returned)));
+    // Cancel only raises a flag and updates the dialog; the bound leaves room for a loaded test machine.
+    QVERIFY2(returned < 250, qPrintable(QStringLiteral("cancel took %1 ms").arg(returned)));
     QVERIFY(!dialog.applyButton()->isEnabled());
 
     // The engine stops on its thread soon after (it polls the flag); allow for a loaded machine.
