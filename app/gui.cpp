@@ -1,6 +1,7 @@
 #include "gui.h"
 
 #include "documentview.h"
+#include "editing/editingcontroller.h"
 #include "mainwindow.h"
 #include "screenshot.h"
 #include "theme.h"
@@ -121,6 +122,7 @@ int runGui(int argc, char** argv)
     ui::applyTheme(parser.isSet(theme) ? ui::themeFromName(parser.value(theme), ui::storedTheme()) : ui::storedTheme());
 
     ui::MainWindow window;
+    new ui::EditingController(&window); // owned by the window
     QStringList files;
     for (const QString& file : parser.positionalArguments())
         files << QFileInfo(file).absoluteFilePath();
