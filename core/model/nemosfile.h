@@ -66,8 +66,7 @@ private:
     {
         QString name;
         QString reason;
-        QByteArray rawNpy; // empty when even the raw bytes could not be read
-        npy::NdArray array; // the array when it was readable
+        npy::NdArray array; // the array when decoded; with an archive open, the raw bytes are read at save
     };
 
     QString m_path;
