@@ -14,6 +14,8 @@ namespace nemoscope::npy {
 // floats are errors, so nothing in a header is ever evaluated.
 struct PyValue
 {
+    struct Entry;
+
     enum class Kind
     {
         None,
@@ -31,10 +33,22 @@ struct PyValue
     bool integerOverflow = false; // the literal does not fit in qint64 (its value is then unusable)
     QString text;
     std::vector<PyValue> items; // Tuple and List elements
-    std::vector<std::pair<PyValue, PyValue>> entries; // Dict entries in source order
+    std::vector<Entry> entries; // Dict entries in source order
     qsizetype position = 0; // character offset of the value in the parsed text
 
     QString kindName() const; // "string", "tuple", ... for messages
+};
+
+// A dict entry. Not a std::pair: with libstdc++, clang rejects std::pair<PyValue, PyValue> inside PyValue
+// (pair's constructor constraints need PyValue complete).
+struct PyValue::Entry
+{
+    Entry(PyValue key, PyValue value)
+        : first(std::move(key))
+        , second(std::move(value))
+    { }
+    PyValue first;
+    PyValue second;
 };
 
 // Parses text as exactly one literal surrounded by optional whitespace. Nesting is limited to a small depth.
