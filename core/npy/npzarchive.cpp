@@ -186,6 +186,23 @@ QString unsafeNameReason(const QByteArray& raw)
     return QString();
 }
 
+// Whether a local header's CRC and sizes match its central directory entry. They are only checked where the
+// local header states them: not with a data descriptor (flag bit 3, the values follow the data) and not for
+// 32-bit sizes marked 0xffffffff (ZIP64, as NumPy writes every member; the central values are used).
+bool localAgreesWithCentral(const char* local, const char* central)
+{
+    if (le16(local + 6) & 0x8)
+        return true;
+    if (le32(local + 14) != le32(central + 16))
+        return false;
+    for (int offset : { 18, 22 }) {
+        const quint32 localSize = le32(local + offset);
+        if (localSize != 0xffffffff && localSize != le32(central + offset + 2))
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 struct NpzArchive::Private
@@ -417,6 +434,8 @@ Result<void> NpzArchive::Private::listZip()
                     refuse(QStringLiteral("the member's local and central headers disagree on its name"));
                 else if (le16(data + local + 8) != entry.method)
                     refuse(QStringLiteral("the member's local and central headers disagree on its compression"));
+                else if (!localAgreesWithCentral(data + local, h))
+                    refuse(QStringLiteral("the member's local and central headers disagree on its CRC or sizes"));
                 else if (member.compressedSize > dir.directoryOffset - entry.dataStart)
                     refuse(QStringLiteral(
                         "the member's %1 bytes of data run past the end of the archive's data (truncated archive?)")
@@ -511,6 +530,10 @@ void NpzArchive::Private::readHeader(NpzMember& member, const EntryInfo& info) c
         return fail(header.error().reason);
     member.header = header.value();
 
+    // An unreadable dtype (an object array's pickle) has no meaningful data size: its reason comes first.
+    if (!header->dtype.isReadable())
+        return fail(header->dtype.unreadableReason());
+
     const qint64 promised = header->dataBytes();
     const qint64 held = member.uncompressedSize - header->dataOffset;
     if (held < promised)
@@ -521,8 +544,6 @@ void NpzArchive::Private::readHeader(NpzMember& member, const EntryInfo& info) c
         return fail(QStringLiteral("the member holds %1 bytes after the %2 bytes of data its header promises")
                         .arg(held - promised)
                         .arg(promised));
-    if (!header->dtype.isReadable())
-        return fail(header->dtype.unreadableReason());
 }
 
 ArchiveKind NpzArchive::kind() const
