@@ -10,8 +10,10 @@ one carries exactly one fault. OUTDIR/manifest.tsv lists one case a line, tab-se
 
 * file: the file name in OUTDIR;
 * exits: the exit statuses `nemoscope inspect` may give, e.g. "3" or "2,3";
-* bad: the member that must be refused ("-" when the whole file is refused, "*" when the
-  member's name cannot be printed as given: NUL or invalid UTF-8);
+* bad: the member that must be refused, without `.npy` ("-" when the whole file is refused, "*"
+  when the member's name cannot be printed as given: NUL or invalid UTF-8; names separated by
+  "|" when either will do). A broken .npy file is refused whole (exit 2) or as its one member,
+  named after the file;
 * reason: a case-insensitive regular expression the refusal's reason must match;
 * good: comma-separated members that must still list and read without error ("-" for none).
 
@@ -160,7 +162,7 @@ class Cases:
 
     def npy_fault(self, name, data, reason, deflated_too=False):
         """A broken .npy, alone and as the member `bad` of an archive next to a good member."""
-        self.add("npy_%s.npy" % name, data, "2,3", "-", reason)
+        self.add("npy_%s.npy" % name, data, "2,3", "npy_" + name, reason)
         self.add("npy_%s.npz" % name, with_good(Entry("bad.npy", data)), "3", "bad", reason, "good")
         if deflated_too:
             self.add("npy_%s_deflated.npz" % name, with_good(Entry("bad.npy", data, method=8)), "3", "bad", reason,
@@ -212,7 +214,6 @@ def make_npy_cases(c):
                                                    data=THREE_DOUBLES), "descr|dtype|type")
     c.npy_fault("invalid_utf8_v3", npy_bytes(b"{'descr': [('\xff\xfe', '<f8')], 'fortran_order': False, 'shape': (3,)}",
                                              (3, 0), THREE_DOUBLES), "utf-?8|encod|invalid")
-    c.npy_fault("no_newline", npy_bytes(good, data=THREE_DOUBLES, pad=False), "newline|header|\\\\n|pad|end")
 
     # Missing, extra or duplicate keys; keys of the wrong type.
     c.npy_fault("missing_shape", npy_bytes("{'descr': '<f8', 'fortran_order': False}", data=THREE_DOUBLES), "shape")
