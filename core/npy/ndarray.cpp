@@ -39,7 +39,10 @@ std::vector<qint64> contiguousStrides(const std::vector<qint64>& shape, qint64 i
     for (qsizetype i = 0; i < n; ++i) {
         const qsizetype axis = fortranOrder ? i : n - 1 - i;
         strides[axis] = step;
-        step *= qMax<qint64>(shape[axis], 1);
+        // Cannot overflow for an array whose bytes fit in qint64 unless it is empty (a zero dimension beside
+        // huge ones); an empty array's strides are never followed, so they are left at 0 then, without UB.
+        if (__builtin_mul_overflow(step, qMax<qint64>(shape[axis], 1), &step))
+            step = 0;
     }
     return strides;
 }
@@ -495,10 +498,11 @@ void forEachElement(
 Result<qint64> checkedElementCount(const std::vector<qint64>& shape)
 {
     qint64 count = 1;
+    qint64 extent = 1; // the product of the non-zero dimensions: NumPy refuses it too large even for an empty array
     for (const qint64 dim : shape) {
         if (dim < 0)
             return arrayError(QStringLiteral("shape holds the negative dimension %1").arg(dim));
-        if (__builtin_mul_overflow(count, dim, &count))
+        if (__builtin_mul_overflow(count, dim, &count) || __builtin_mul_overflow(extent, qMax<qint64>(dim, 1), &extent))
             return arrayError(QStringLiteral("shape's element count overflows 64 bits"));
     }
     return count;

@@ -247,6 +247,8 @@ def make_npy_cases(c):
                                                    data=THREE_DOUBLES), "shape|overflow|large|big|size")
     c.npy_fault("dims_times_itemsize_overflow", npy_bytes(header_text(shape="(2305843009213693952,)"),
                                                           data=THREE_DOUBLES), "shape|overflow|large|big|size")
+    c.npy_fault("empty_with_huge_dims", npy_bytes(header_text(shape="(4294967, 296, 4294967296, 0)")),
+                "shape|overflow|large|big|size")
     c.npy_fault("huge_promise", npy_bytes(header_text(shape="(1000000000000,)"), data=THREE_DOUBLES),
                 "promise|holds|short|truncat|bytes|size", deflated_too=True)
 
