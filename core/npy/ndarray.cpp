@@ -39,8 +39,7 @@ std::vector<qint64> contiguousStrides(const std::vector<qint64>& shape, qint64 i
     for (qsizetype i = 0; i < n; ++i) {
         const qsizetype axis = fortranOrder ? i : n - 1 - i;
         strides[axis] = step;
-        // Cannot overflow for an array whose bytes fit in qint64 unless it is empty (a zero dimension beside
-        // huge ones); an empty array's strides are never followed, so they are left at 0 then, without UB.
+        // Only an array with a zero dimension gets a product beyond 64 bits here, and it has no elements.
         if (__builtin_mul_overflow(step, qMax<qint64>(shape[axis], 1), &step))
             step = 0;
     }
@@ -412,10 +411,17 @@ QString elementText(const char* p, const DType& dtype, int depth)
     case DTypeKind::Complex: {
         if (!dtype.isReadable())
             break;
+        // As Python writes complex numbers: 1+2j, 1.5-0.5j, 2j when the real part is +0.
         const qint64 half = dtype.itemSize() / 2;
-        const QString real = floatText(p, dtype, half);
-        QString imaginary = floatText(p + half, dtype, half);
-        if (real == u"0.0" && !std::signbit(elementDouble(p, dtype)))
+        const auto part = [&](const char* at) {
+            QString text = floatText(at, dtype, half);
+            if (text.endsWith(QStringLiteral(".0")))
+                text.chop(2);
+            return text;
+        };
+        const QString real = part(p);
+        QString imaginary = part(p + half);
+        if (real == u"0" && !std::signbit(elementDouble(p, dtype)))
             return imaginary + u'j';
         if (!imaginary.startsWith(u'-'))
             imaginary.prepend(u'+');

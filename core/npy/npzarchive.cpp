@@ -469,14 +469,22 @@ Result<void> NpzArchive::Private::listZip()
             order.push_back(i);
     std::sort(order.begin(), order.end(),
         [&](qsizetype a, qsizetype b) { return entries[a].localOffset < entries[b].localOffset; });
-    for (std::size_t k = 1; k < order.size(); ++k) {
-        const EntryInfo& before = entries[order[k - 1]];
-        EntryInfo& after = entries[order[k]];
-        if (before.dataStart + members[order[k - 1]].compressedSize > after.localOffset) {
-            NpzMember& member = members[order[k]];
-            after.zipError = Error { path, member.entryName,
-                QStringLiteral("the member's data overlaps member '%1'").arg(members[order[k - 1]].entryName) };
-            member.error = after.zipError;
+    // The furthest end seen so far catches an entry overlapping any earlier one, not only its neighbour.
+    qint64 furthestEnd = 0;
+    qsizetype furthest = -1;
+    for (const qsizetype k : order) {
+        EntryInfo& entry = entries[k];
+        if (furthest >= 0 && furthestEnd > entry.localOffset) {
+            NpzMember& member = members[k];
+            entry.zipError = Error { path, member.entryName,
+                QStringLiteral("the member's data overlaps member '%1'").arg(members[furthest].entryName) };
+            member.error = entry.zipError;
+            continue;
+        }
+        const qint64 end = entry.dataStart + members[k].compressedSize;
+        if (end > furthestEnd) {
+            furthestEnd = end;
+            furthest = k;
         }
     }
 
@@ -530,7 +538,7 @@ void NpzArchive::Private::readHeader(NpzMember& member, const EntryInfo& info) c
         return fail(header.error().reason);
     member.header = header.value();
 
-    // An unreadable dtype (an object array's pickle) has no meaningful data size: its reason comes first.
+    // An object array's data is a pickle of any length: its reason is the one that matters.
     if (!header->dtype.isReadable())
         return fail(header->dtype.unreadableReason());
 

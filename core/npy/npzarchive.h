@@ -47,9 +47,11 @@ enum class ArchiveKind
 // member and leaves the others readable; only a file that is not a zip or .npy at all fails open().
 //
 // read() of a stored member returns an array borrowing the mapping: no copy, memory grows only with the pages
-// actually looked at. A deflated member is inflated into exactly the bytes its header promises, with its CRC
-// checked; a stream that would produce more is refused. The archive stays valid while any array read from
-// it lives (they share the mapping). All const methods may be called from several threads at once.
+// actually looked at. Its CRC is checked when the member is at most 64 MiB; a larger stored member is
+// mapped without being read through (so that viewing a 10 GB array costs nothing), and readRawNpy() checks it. A
+// deflated member is inflated into exactly the bytes its header promises, with its CRC checked; a stream that would
+// produce more is refused. The archive stays valid while any array read from it lives (they share the mapping). All
+// const methods may be called from several threads at once.
 class NpzArchive
 {
 public:
