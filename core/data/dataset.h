@@ -10,9 +10,10 @@
 //   first line), an optional header row (a first row with any non-numeric cell), "nan", "inf" and
 //   empty cells read as NaN. The file gives one array per column, named by the header
 //   (or "column0", "column1"... without one), each (n_rows,) float64, and the whole table as one 2-D
-//   array named "table" (n_rows, n_columns). A header cell named "y", "counts" or "spikes" makes that
-//   column the default y, and the other columns together form "X" (n_rows, n_columns - 1) unless a
-//   column is itself named "X".
+//   array named "table" (n_rows, n_columns). With a header, when some columns are named "y", "counts"
+//   or "spikes" (and none "X"), the remaining columns together also form "X" (n_rows, n_rest). Without
+//   a header and with two or more columns, the last column is also "y" and the others form "X"
+//   (features first, target last). Lines starting with '#' are comments.
 //
 // Default choice of X and y: X is "X"; y is "y", then "counts", then "spikes".
 
@@ -33,6 +34,9 @@ struct DataSet
 {
     QString path;
     std::vector<std::pair<QString, npy::NdArray>> arrays;
+    // Members of an .npz the npy engine refused (object arrays, bad headers...), with the reason: the
+    // other members stay usable, and asking for one of these gives its error.
+    std::vector<std::pair<QString, Error>> refused;
 
     QStringList names() const;
     const npy::NdArray* find(const QString& name) const;

@@ -20,7 +20,7 @@ public:
     Result<ParamNode> readTop()
     {
         skipSpace();
-        auto first = readValue(0);
+        auto first = readValue(0, false);
         if (!first)
             return first;
         skipSpace();
@@ -37,7 +37,7 @@ public:
             skipSpace();
             if (atEnd())
                 break;
-            auto next = readValue(0);
+            auto next = readValue(0, false);
             if (!next)
                 return next;
             tuple.append(*next);
@@ -61,7 +61,7 @@ private:
         return Error { {}, {}, QStringLiteral("%1 at character %2 of \"%3\"").arg(reason).arg(m_pos + 1).arg(m_text) };
     }
 
-    Result<ParamNode> readValue(int depth)
+    Result<ParamNode> readValue(int depth, bool insideList)
     {
         if (depth > kMaxDepth)
             return fail(QStringLiteral("nested too deeply"));
@@ -72,7 +72,7 @@ private:
         if (c == u'\'' || c == u'"')
             return readString(c);
         if (c == u'(' || c == u'[')
-            return readSequence(depth);
+            return readSequence(depth, insideList);
         return readWord();
     }
 
@@ -92,7 +92,7 @@ private:
         return ParamNode::fromString(out);
     }
 
-    Result<ParamNode> readSequence(int depth)
+    Result<ParamNode> readSequence(int depth, bool insideList)
     {
         const QChar open = peek();
         const QChar close = open == u'(' ? u')' : u']';
@@ -101,11 +101,13 @@ private:
         bool sawComma = false;
         skipSpace();
         while (!atEnd() && peek() != close) {
-            auto item = readValue(depth + 1);
+            auto item = readValue(depth + 1, open == u'[');
             if (!item)
                 return item;
             node.append(*item);
             skipSpace();
+            if (atEnd())
+                break;
             if (peek() == u',') {
                 sawComma = true;
                 ++m_pos;
@@ -121,7 +123,8 @@ private:
         // (x) is x in Python; (x,) is a tuple.
         if (open == u'(' && node.childCount() == 1 && !sawComma)
             return node.children()[0];
-        if (open == u'[')
+        // A list of numbers becomes an array at its outermost bracket only.
+        if (open == u'[' && !insideList)
             return toArray(node);
         return node;
     }

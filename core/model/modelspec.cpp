@@ -56,6 +56,13 @@ QString shapeText(const npy::NdArray& array)
         + (dims.size() == 1 ? QStringLiteral(",)") : QStringLiteral(")"));
 }
 
+// "an observation model", "a regularizer".
+QString withArticle(const QString& noun)
+{
+    const bool vowel = !noun.isEmpty() && QStringLiteral("aeiou").contains(noun.front());
+    return (vowel ? QStringLiteral("an ") : QStringLiteral("a ")) + noun;
+}
+
 bool isClassDict(const ParamNode& node)
 {
     return node.type() == ParamNode::Type::Dict && node.find(kClass)
@@ -815,8 +822,9 @@ Result<AppliedMapping> ModelSpec::applyMapping(const QString& key, const QString
         const BuiltinCategory category
             = key == kObservation ? BuiltinCategory::ObservationModel : BuiltinCategory::Regularizer;
         if (b->category != category) {
-            return keyError(
-                key, QStringLiteral("%1 is a %2, not a %3").arg(b->name, toString(b->category), toString(category)));
+            return keyError(key,
+                QStringLiteral("%1 is %2, not %3")
+                    .arg(b->name, withArticle(toString(b->category)), withArticle(toString(category))));
         }
         ClassRef& ref = key == kObservation ? m_observation : m_regularizer;
         mapping.saved = ref.saved;

@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "npy/npzarchive.h"
 
+#include <QHash>
 #include <QSet>
 
 namespace nemoscope::model {
@@ -71,15 +72,7 @@ Result<NemosFile> NemosFile::load(const QString& path)
     file.m_tree = decoded.tree;
     for (qsizetype i = 0; i < refused.size(); ++i)
         file.m_unknown.push_back({ refused[i], refusedReasons[i], {} });
-    for (qsizetype i = 0; i < decoded.unknownMembers.size(); ++i) {
-        const QString reason = i < decoded.problems.size() ? decoded.problems[i] : QString();
-        for (const FlatMember& member : flat) {
-            if (member.name == decoded.unknownMembers[i]) {
-                file.m_unknown.push_back({ member.name, reason, member.array });
-                break;
-            }
-        }
-    }
+    file.keepUnknown(decoded, flat);
 
     if (file.m_layout) {
         auto spec = ModelSpec::fromTree(file.m_tree);
@@ -98,20 +91,24 @@ NemosFile NemosFile::fromMembers(const QString& path, const std::vector<FlatMemb
     DecodedFile decoded = decodeNemos(members);
     file.m_layout = decoded.layout;
     file.m_tree = decoded.tree;
-    for (qsizetype i = 0; i < decoded.unknownMembers.size(); ++i) {
-        for (const FlatMember& member : members) {
-            if (member.name == decoded.unknownMembers[i]) {
-                file.m_unknown.push_back(
-                    { member.name, i < decoded.problems.size() ? decoded.problems[i] : QString(), member.array });
-                break;
-            }
-        }
-    }
+    file.keepUnknown(decoded, members);
     if (file.m_layout) {
         if (auto spec = ModelSpec::fromTree(file.m_tree))
             file.m_spec = std::move(*spec);
     }
     return file;
+}
+
+void NemosFile::keepUnknown(const DecodedFile& decoded, const std::vector<FlatMember>& members)
+{
+    QHash<QString, size_t> byName;
+    for (size_t i = 0; i < members.size(); ++i)
+        byName.insert(members[i].name, i);
+    for (qsizetype i = 0; i < decoded.unknownMembers.size(); ++i) {
+        const auto found = byName.constFind(decoded.unknownMembers[i]);
+        if (found != byName.constEnd())
+            m_unknown.push_back({ members[*found].name, decoded.problems.value(i), members[*found].array });
+    }
 }
 
 QStringList NemosFile::unknownMembers() const

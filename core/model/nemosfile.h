@@ -69,6 +69,8 @@ private:
         npy::NdArray array; // the array when decoded; with an archive open, the raw bytes are read at save
     };
 
+    void keepUnknown(const DecodedFile& decoded, const std::vector<FlatMember>& members);
+
     QString m_path;
     std::shared_ptr<npy::NpzArchive> m_archive;
     std::optional<KeyLayout> m_layout;

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 
+#include <QHash>
 #include <QLatin1StringView>
 
 #include <algorithm>
@@ -15,6 +16,9 @@ namespace {
 
 const ParamNode kNone;
 const npy::NdArray kNullArray;
+
+// Nesting beyond this is not decoded (nemos models nest three or four levels).
+constexpr size_t kMaxDepth = 64;
 
 QString separator(KeyLayout layout)
 {
@@ -76,15 +80,22 @@ struct BuildNode
     ParamNode::Type type = ParamNode::Type::Dict;
     std::vector<DictKey> keys;
     std::vector<std::unique_ptr<BuildNode>> children;
+    QHash<QString, size_t> index; // kind and text of each key, so that wide dicts build in linear time
     std::optional<ParamNode> leaf; // set for an "item"
+
+    static QString indexKey(const DictKey& key) { return QChar(u'0' + int(key.kind)) + key.text; }
 
     BuildNode* child(const DictKey& key)
     {
-        for (size_t i = 0; i < keys.size(); ++i) {
-            if (keys[i] == key)
-                return children[i].get();
-        }
-        return nullptr;
+        const auto found = index.constFind(indexKey(key));
+        return found == index.constEnd() ? nullptr : children[*found].get();
+    }
+
+    void add(const DictKey& key, std::unique_ptr<BuildNode> node)
+    {
+        index.insert(indexKey(key), keys.size());
+        keys.push_back(key);
+        children.push_back(std::move(node));
     }
 };
 
@@ -127,7 +138,7 @@ ParamNode finish(const BuildNode& build)
                                                          : ParamNode::dict();
     if (build.type == ParamNode::Type::Dict) {
         for (size_t i = 0; i < build.keys.size(); ++i)
-            node.insert(build.keys[i], finish(*build.children[i]));
+            node.appendEntry(build.keys[i], finish(*build.children[i]));
         return node;
     }
 
@@ -157,8 +168,7 @@ QString insertMember(BuildNode& root, const std::vector<KeyStep>& steps, const n
             auto leaf = std::make_unique<BuildNode>();
             leaf->type = ParamNode::Type::None;
             leaf->leaf = leafFromArray(array);
-            node->keys.push_back(step.key);
-            node->children.push_back(std::move(leaf));
+            node->add(step.key, std::move(leaf));
             return {};
         }
 
@@ -172,8 +182,7 @@ QString insertMember(BuildNode& root, const std::vector<KeyStep>& steps, const n
 
         auto container = std::make_unique<BuildNode>();
         container->type = step.container;
-        node->keys.push_back(step.key);
-        node->children.push_back(std::move(container));
+        node->add(step.key, std::move(container));
         node = node->children.back().get();
     }
     return QStringLiteral("the name holds no value");
@@ -425,6 +434,12 @@ void ParamNode::insert(const DictKey& key, const ParamNode& value)
     m_children.push_back(value);
 }
 
+void ParamNode::appendEntry(const DictKey& key, const ParamNode& value)
+{
+    m_keys.push_back(key);
+    m_children.push_back(value);
+}
+
 bool ParamNode::remove(const QString& key)
 {
     for (size_t i = 0; i < m_keys.size(); ++i) {
@@ -588,6 +603,8 @@ std::optional<std::vector<KeyStep>> parseMemberName(const QString& name, KeyLayo
         steps.push_back({ token->type, key });
         if (token->type == ParamNode::Type::None)
             return steps;
+        if (steps.size() >= kMaxDepth)
+            return std::nullopt; // deeper than any model nemos writes: not followed, so nothing recurses without bound
         parent = token->type;
         pos = keyEnd + sep.size();
     }

@@ -111,6 +111,8 @@ public:
     // Replaces the value of an existing key in place (keeping its position) or appends a new one.
     void insert(const DictKey& key, const ParamNode& value);
     void insert(const QString& key, const ParamNode& value) { insert(DictKey::str(key), value); }
+    // Appends a key the caller knows is not present yet (no search: for building large dicts).
+    void appendEntry(const DictKey& key, const ParamNode& value);
     bool remove(const QString& key);
     // The node at a path of dict keys, or nullptr.
     const ParamNode* at(const QStringList& path) const;
@@ -147,7 +149,8 @@ struct DecodedFile
     // Names of members that do not fit the layout (or that clash with another member's path), in archive
     // order. They are kept as they are when the file is saved.
     QStringList unknownMembers;
-    // Why each unknown member was set aside, in the order of unknownMembers.
+    // Why each unknown member was set aside, in the order of unknownMembers (empty for a plain archive,
+    // where every member is listed in unknownMembers).
     QStringList problems;
 };
 

@@ -1,0 +1,50 @@
+#pragma once
+
+// The headless commands behind `nemoscope inspect|edit|fit`, and what they share.
+//
+// Exit statuses (a contract, see the README):
+//   0  success (inspect: every member readable; fit: converged)
+//   2  a file cannot be read (or written), or the command line is wrong
+//   3  inspect: the file opened but some members were refused
+//   4  edit / fit: invalid edits, mappings, model or data
+//   5  fit: the fit did not converge
+
+#include "error.h"
+
+#include <QStringList>
+
+class QCommandLineParser;
+
+namespace nemoscope::model {
+class ModelSpec;
+} // namespace nemoscope::model
+
+namespace nemoscope::app {
+
+enum ExitStatus
+{
+    ExitOk = 0,
+    ExitUnreadable = 2,
+    ExitRefusedMembers = 3,
+    ExitInvalid = 4,
+    ExitNotConverged = 5,
+};
+
+int runInspect(const QStringList& arguments);
+int runEdit(const QStringList& arguments);
+int runFit(const QStringList& arguments);
+
+// One line on stderr: "nemoscope: <file>: <member>: <reason>".
+void printError(const Error& error);
+void printError(const QString& message);
+
+// Parses arguments (argv without the program name, the command first) into parser; handles --help.
+// Returns -1 when the command should go on, or the exit status to return now.
+int parseOrExit(QCommandLineParser& parser, const QStringList& arguments, const QString& description);
+
+// Applies --map KEY=BUILTIN then --set KEY=VALUE options to spec, in the order given. Errors name the file
+// and the key. Printed lines (mappings and what they dropped) go to report.
+Result<void> applyEdits(
+    model::ModelSpec& spec, const QString& file, const QStringList& maps, const QStringList& sets, QStringList* report);
+
+} // namespace nemoscope::app

@@ -1,0 +1,554 @@
+#include "fit/loss.h"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+namespace nemoscope::fit::detail {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kSqrt1Over2Pi = 0.39894228040143267794;
+constexpr double kLogSqrt2Pi = 0.91893853320467274178;
+
+// Rows per block when forming weighted Gram matrices: keeps the scaled copy of X in cache.
+constexpr Eigen::Index kBlockRows = 2048;
+// Below this many multiply-adds per evaluation one thread is faster than starting more.
+constexpr double kThreadingWork = 4e5;
+
+double sigmoid(double z)
+{
+    if (z >= 0)
+        return 1.0 / (1.0 + std::exp(-z));
+    const double e = std::exp(z);
+    return e / (1.0 + e);
+}
+
+// log(1 + exp(z)) without overflow.
+double softplus(double z)
+{
+    return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+}
+
+double normCdf(double z)
+{
+    return 0.5 * std::erfc(-z * M_SQRT1_2);
+}
+
+double normPdf(double z)
+{
+    return kSqrt1Over2Pi * std::exp(-0.5 * z * z);
+}
+
+// log Phi(z) and the inverse Mills ratio phi(z) / Phi(z), with the asymptotic forms in the far left tail.
+void logNormCdf(double z, double& logCdf, double& mills)
+{
+    if (z > -30) {
+        const double cdf = normCdf(z);
+        logCdf = std::log(cdf);
+        mills = normPdf(z) / cdf;
+        return;
+    }
+    logCdf = -0.5 * z * z - std::log(-z) - kLogSqrt2Pi + std::log1p(-1.0 / (z * z));
+    mills = -z - 1.0 / z;
+}
+
+// The mean and its first two derivatives in eta.
+void linkDerivatives(InverseLink link, double eta, double& mu, double& m1, double& m2)
+{
+    switch (link) {
+    case InverseLink::Exp:
+        mu = std::exp(eta);
+        m1 = mu;
+        m2 = mu;
+        return;
+    case InverseLink::Softplus: {
+        mu = softplus(eta);
+        const double s = sigmoid(eta);
+        m1 = s;
+        m2 = s * (1 - s);
+        return;
+    }
+    case InverseLink::Logistic: {
+        const double s = sigmoid(eta);
+        mu = s;
+        m1 = s * (1 - s);
+        m2 = m1 * (1 - 2 * s);
+        return;
+    }
+    case InverseLink::NormCdf:
+        mu = normCdf(eta);
+        m1 = normPdf(eta);
+        m2 = -eta * m1;
+        return;
+    case InverseLink::Identity:
+        mu = eta;
+        m1 = 1;
+        m2 = 0;
+        return;
+    case InverseLink::OneOverX:
+        mu = 1.0 / eta;
+        m1 = -mu * mu;
+        m2 = 2 * mu * mu * mu;
+        return;
+    case InverseLink::LogSoftmax:
+        break;
+    }
+    mu = m1 = m2 = std::numeric_limits<double>::quiet_NaN();
+}
+
+} // namespace
+
+double elementMean(InverseLink link, double eta)
+{
+    double mu, m1, m2;
+    linkDerivatives(link, eta, mu, m1, m2);
+    return mu;
+}
+
+bool elementLoss(const GlmProblem& problem, double y, double eta, double& value, double* d1, double* d2)
+{
+    const Observation obs = problem.observation;
+    const InverseLink link = problem.link;
+
+    // Canonical and common pairs in closed form: exact where the generic chain rule would lose digits.
+    if (obs == Observation::Poisson && link == InverseLink::Exp) {
+        const double mu = std::exp(eta);
+        value = mu - y * eta;
+        if (d1)
+            *d1 = mu - y;
+        if (d2)
+            *d2 = mu;
+        return std::isfinite(value);
+    }
+    if (obs == Observation::Bernoulli && link == InverseLink::Logistic) {
+        value = softplus(eta) - y * eta;
+        const double s = sigmoid(eta);
+        if (d1)
+            *d1 = s - y;
+        if (d2)
+            *d2 = s * (1 - s);
+        return std::isfinite(value);
+    }
+    if (obs == Observation::Bernoulli && link == InverseLink::NormCdf) {
+        double logP, millsP, logQ, millsQ;
+        logNormCdf(eta, logP, millsP);
+        logNormCdf(-eta, logQ, millsQ);
+        value = -y * logP - (1 - y) * logQ;
+        if (d1)
+            *d1 = -y * millsP + (1 - y) * millsQ;
+        if (d2)
+            *d2 = y * millsP * (eta + millsP) + (1 - y) * millsQ * (millsQ - eta);
+        return std::isfinite(value);
+    }
+    if (obs == Observation::Gaussian && link == InverseLink::Identity) {
+        const double r = y - eta;
+        value = r * r;
+        if (d1)
+            *d1 = -2 * r;
+        if (d2)
+            *d2 = 2;
+        return std::isfinite(value);
+    }
+    if (obs == Observation::NegativeBinomial && link == InverseLink::Exp) {
+        const double s = problem.observationScale;
+        const double z = eta + std::log(s);
+        const double tail = y + 1.0 / s;
+        value = -y * z + tail * softplus(z);
+        const double p = sigmoid(z);
+        if (d1)
+            *d1 = -y + tail * p;
+        if (d2)
+            *d2 = tail * p * (1 - p);
+        return std::isfinite(value);
+    }
+    if (obs == Observation::Gamma && link == InverseLink::OneOverX) {
+        // y / mu + log mu with mu = 1 / eta: y eta - log eta, defined for eta > 0.
+        if (!(eta > 0)) {
+            value = kInf;
+            return false;
+        }
+        value = y * eta - std::log(eta);
+        if (d1)
+            *d1 = y - 1.0 / eta;
+        if (d2)
+            *d2 = 1.0 / (eta * eta);
+        return std::isfinite(value);
+    }
+
+    // Generic chain rule: l(mu(eta)).
+    double mu, m1, m2;
+    linkDerivatives(link, eta, mu, m1, m2);
+    double l = 0, l1 = 0, l2 = 0;
+    switch (obs) {
+    case Observation::Poisson:
+        if (!(mu > 0))
+            break;
+        l = mu - y * std::log(mu);
+        l1 = 1 - y / mu;
+        l2 = y / (mu * mu);
+        value = l;
+        if (d1)
+            *d1 = l1 * m1;
+        if (d2)
+            *d2 = l2 * m1 * m1 + l1 * m2;
+        return std::isfinite(value);
+    case Observation::Gamma:
+        if (!(mu > 0))
+            break;
+        l = y / mu + std::log(mu);
+        l1 = -y / (mu * mu) + 1 / mu;
+        l2 = 2 * y / (mu * mu * mu) - 1 / (mu * mu);
+        value = l;
+        if (d1)
+            *d1 = l1 * m1;
+        if (d2)
+            *d2 = l2 * m1 * m1 + l1 * m2;
+        return std::isfinite(value);
+    case Observation::Bernoulli:
+        if (!(mu > 0 && mu < 1))
+            break;
+        l = -(y * std::log(mu) + (1 - y) * std::log1p(-mu));
+        l1 = -y / mu + (1 - y) / (1 - mu);
+        l2 = y / (mu * mu) + (1 - y) / ((1 - mu) * (1 - mu));
+        value = l;
+        if (d1)
+            *d1 = l1 * m1;
+        if (d2)
+            *d2 = l2 * m1 * m1 + l1 * m2;
+        return std::isfinite(value);
+    case Observation::Gaussian:
+        l = (y - mu) * (y - mu);
+        l1 = -2 * (y - mu);
+        l2 = 2;
+        value = l;
+        if (d1)
+            *d1 = l1 * m1;
+        if (d2)
+            *d2 = l2 * m1 * m1 + l1 * m2;
+        return std::isfinite(value);
+    case Observation::NegativeBinomial: {
+        if (!(mu > 0))
+            break;
+        const double s = problem.observationScale;
+        const double sm = s * mu;
+        l = -y * std::log(sm / (sm + 1)) + std::log1p(sm) / s;
+        l1 = -y / mu + (y * s + 1) / (sm + 1);
+        l2 = y / (mu * mu) - s * (y * s + 1) / ((sm + 1) * (sm + 1));
+        value = l;
+        if (d1)
+            *d1 = l1 * m1;
+        if (d2)
+            *d2 = l2 * m1 * m1 + l1 * m2;
+        return std::isfinite(value);
+    }
+    case Observation::Categorical:
+        break;
+    }
+    value = kInf;
+    return false;
+}
+
+// What one range of rows contributes: the sum of the losses and the unnormalised gradient.
+struct SmoothLoss::Partial
+{
+    double value = 0;
+    Eigen::MatrixXd grad;
+    bool finite = true;
+};
+
+SmoothLoss::SmoothLoss(const GlmProblem& problem, const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y, int outputs,
+    const std::atomic<bool>* cancel)
+    : m_problem(problem)
+    , m_X(X)
+    , m_Y(Y)
+    , m_outputs(outputs)
+    , m_cancel(cancel)
+    , m_threads(std::clamp(int(std::thread::hardware_concurrency()), 1, 8))
+{ }
+
+int SmoothLoss::threadsFor(Eigen::Index rows) const
+{
+    const double work = double(rows) * double(m_X.cols() + 1) * double(m_outputs);
+    if (work < kThreadingWork || m_threads <= 1)
+        return 1;
+    return int(std::min<double>(m_threads, std::max(1.0, work / kThreadingWork)));
+}
+
+void SmoothLoss::accumulate(
+    const Eigen::MatrixXd& theta, Eigen::Index begin, Eigen::Index end, bool wantGrad, Partial& out) const
+{
+    const Eigen::Index p = m_X.cols();
+    const Eigen::Index k = m_outputs;
+    if (wantGrad)
+        out.grad = Eigen::MatrixXd::Zero(p + 1, k);
+    double sum = 0;
+
+    // Row blocks keep the temporaries small and let a cancel request through between them.
+    const Eigen::Index blockRows = std::max<Eigen::Index>(1024, Eigen::Index(4e6 / double(p + k)));
+    Eigen::MatrixXd eta, deriv;
+    for (Eigen::Index start = begin; start < end; start += blockRows) {
+        if (cancelled()) {
+            out.finite = false;
+            out.value = kInf;
+            return;
+        }
+        const Eigen::Index rows = std::min(blockRows, end - start);
+        const auto Xc = m_X.middleRows(start, rows);
+        eta.noalias() = Xc * theta.topRows(p);
+        eta.rowwise() += theta.row(p);
+        if (wantGrad)
+            deriv.resize(rows, k);
+
+        if (categorical()) {
+            for (Eigen::Index i = 0; i < rows; ++i) {
+                const double top = eta.row(i).maxCoeff();
+                double z = 0;
+                for (Eigen::Index c = 0; c < k; ++c)
+                    z += std::exp(eta(i, c) - top);
+                const double logZ = top + std::log(z);
+                const auto label = Eigen::Index(m_Y(start + i, 0));
+                sum += logZ - eta(i, label);
+                if (wantGrad) {
+                    for (Eigen::Index c = 0; c < k; ++c)
+                        deriv(i, c) = std::exp(eta(i, c) - logZ);
+                    deriv(i, label) -= 1;
+                }
+            }
+        } else {
+            for (Eigen::Index c = 0; c < k; ++c) {
+                for (Eigen::Index i = 0; i < rows; ++i) {
+                    double v;
+                    if (!elementLoss(
+                            m_problem, m_Y(start + i, c), eta(i, c), v, wantGrad ? &deriv(i, c) : nullptr, nullptr)) {
+                        out.finite = false;
+                        out.value = kInf;
+                        return;
+                    }
+                    sum += v;
+                }
+            }
+        }
+        if (!std::isfinite(sum)) {
+            out.finite = false;
+            out.value = kInf;
+            return;
+        }
+        if (wantGrad) {
+            out.grad.topRows(p).noalias() += Xc.transpose() * deriv;
+            out.grad.row(p) += deriv.colwise().sum();
+        }
+    }
+    out.value = sum;
+}
+
+double SmoothLoss::value(const Eigen::MatrixXd& theta, Eigen::MatrixXd* grad) const
+{
+    const Eigen::Index n = m_X.rows();
+    const int threads = threadsFor(n);
+    std::vector<Partial> parts(threads);
+
+    if (threads == 1) {
+        accumulate(theta, 0, n, grad != nullptr, parts[0]);
+    } else {
+        std::vector<std::thread> pool;
+        const Eigen::Index chunk = (n + threads - 1) / threads;
+        for (int t = 1; t < threads; ++t) {
+            const Eigen::Index begin = std::min(n, t * chunk);
+            const Eigen::Index end = std::min(n, begin + chunk);
+            pool.emplace_back([&, t, begin, end] { accumulate(theta, begin, end, grad != nullptr, parts[t]); });
+        }
+        accumulate(theta, 0, std::min(n, chunk), grad != nullptr, parts[0]);
+        for (auto& thread : pool)
+            thread.join();
+    }
+
+    double total = 0;
+    for (const auto& part : parts) {
+        if (!part.finite)
+            return kInf;
+        total += part.value;
+    }
+    if (grad) {
+        *grad = parts[0].grad;
+        for (int t = 1; t < threads; ++t)
+            if (parts[t].grad.size())
+                *grad += parts[t].grad;
+        *grad /= double(n);
+    }
+    return total / double(n);
+}
+
+double SmoothLoss::accumulateRows(
+    const Eigen::MatrixXd& theta, const std::vector<Eigen::Index>& rows, Eigen::MatrixXd* grad) const
+{
+    const Eigen::Index p = m_X.cols();
+    const Eigen::Index k = m_outputs;
+    const auto m = Eigen::Index(rows.size());
+    Eigen::MatrixXd Xs(m, p);
+    Eigen::MatrixXd Ys(m, m_Y.cols());
+    for (Eigen::Index i = 0; i < m; ++i) {
+        Xs.row(i) = m_X.row(rows[size_t(i)]);
+        Ys.row(i) = m_Y.row(rows[size_t(i)]);
+    }
+    SmoothLoss sub(m_problem, Xs, Ys, int(k), nullptr);
+    sub.m_threads = 1;
+    return sub.value(theta, grad);
+}
+
+double SmoothLoss::valueOnRows(
+    const Eigen::MatrixXd& theta, const std::vector<Eigen::Index>& rows, Eigen::MatrixXd* grad) const
+{
+    return accumulateRows(theta, rows, grad);
+}
+
+bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
+    Eigen::Index offset) const
+{
+    const Eigen::Index n = m_X.rows();
+    const Eigen::Index p = m_X.cols();
+    const Eigen::Index k = m_outputs;
+    const Eigen::Index q = p + 1;
+
+    // The rows used: all of them, or an evenly spaced sample.
+    std::vector<Eigen::Index> rowIndex;
+    const bool sampled = sampleRows > 0 && sampleRows < n;
+    if (sampled) {
+        const Eigen::Index stride = n / sampleRows;
+        for (Eigen::Index i = offset % stride; i < n; i += stride)
+            rowIndex.push_back(i);
+    }
+    const Eigen::Index used = sampled ? Eigen::Index(rowIndex.size()) : n;
+    const double norm = 1.0 / double(used);
+
+    // Curvature weights per (row, output) pair, or per (row, class, class) for Categorical.
+    const Eigen::Index pairs = categorical() ? k * (k + 1) / 2 : k;
+    const int threads = threadsFor(used * q);
+    std::vector<std::vector<Eigen::MatrixXd>> partial(threads);
+    std::atomic<bool> stopped { false };
+    // About 3e7 multiply-adds per block: a cancel request is seen within a few milliseconds.
+    const Eigen::Index blockRows
+        = std::clamp<Eigen::Index>(Eigen::Index(3e7 / double(q * q * (categorical() ? pairs : 1))), 64, kBlockRows);
+
+    auto work = [&](int t, Eigen::Index begin, Eigen::Index end) {
+        auto& acc = partial[size_t(t)];
+        acc.assign(size_t(pairs), Eigen::MatrixXd::Zero(q, q));
+        Eigen::MatrixXd Xb;
+        Eigen::MatrixXd scaled;
+        for (Eigen::Index start = begin; start < end; start += blockRows) {
+            if (cancelled()) {
+                stopped = true;
+                return;
+            }
+            const Eigen::Index rows = std::min(blockRows, end - start);
+            Xb.resize(rows, q);
+            if (sampled) {
+                for (Eigen::Index i = 0; i < rows; ++i)
+                    Xb.row(i).head(p) = m_X.row(rowIndex[size_t(start + i)]);
+            } else {
+                Xb.leftCols(p) = m_X.middleRows(start, rows);
+            }
+            Xb.col(p).setOnes();
+            Eigen::MatrixXd eta = Xb * theta;
+            auto yOf = [&](Eigen::Index i, Eigen::Index c) {
+                return m_Y(sampled ? rowIndex[size_t(start + i)] : start + i, c);
+            };
+
+            if (!categorical()) {
+                Eigen::VectorXd w(rows);
+                for (Eigen::Index c = 0; c < k; ++c) {
+                    for (Eigen::Index i = 0; i < rows; ++i) {
+                        double v, d2 = 0;
+                        elementLoss(m_problem, yOf(i, c), eta(i, c), v, nullptr, &d2);
+                        w(i) = std::isfinite(d2) && d2 > 0 ? std::sqrt(d2) : 0.0;
+                    }
+                    scaled = w.asDiagonal() * Xb;
+                    acc[size_t(c)].selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
+                }
+            } else {
+                // Softmax curvature: diag(prob) - prob prob^T per row, one weighted Gram matrix per class pair.
+                Eigen::MatrixXd prob(rows, k);
+                for (Eigen::Index i = 0; i < rows; ++i) {
+                    const double top = eta.row(i).maxCoeff();
+                    prob.row(i) = (eta.row(i).array() - top).exp();
+                    prob.row(i) /= prob.row(i).sum();
+                }
+                Eigen::Index pair = 0;
+                for (Eigen::Index a = 0; a < k; ++a) {
+                    for (Eigen::Index b = a; b < k; ++b, ++pair) {
+                        Eigen::VectorXd w = -prob.col(a).cwiseProduct(prob.col(b));
+                        if (a == b)
+                            w += prob.col(a);
+                        scaled = w.asDiagonal() * Xb;
+                        acc[size_t(pair)].noalias() += Xb.transpose() * scaled;
+                    }
+                }
+            }
+        }
+    };
+
+    if (threads == 1) {
+        work(0, 0, used);
+    } else {
+        std::vector<std::thread> pool;
+        const Eigen::Index chunk = (used + threads - 1) / threads;
+        for (int t = 1; t < threads; ++t) {
+            const Eigen::Index begin = std::min(used, t * chunk);
+            const Eigen::Index end = std::min(used, begin + chunk);
+            pool.emplace_back(work, t, begin, end);
+        }
+        work(0, 0, std::min(used, chunk));
+        for (auto& thread : pool)
+            thread.join();
+    }
+    if (stopped)
+        return false;
+
+    std::vector<Eigen::MatrixXd> sum = partial[0];
+    for (int t = 1; t < threads; ++t)
+        for (Eigen::Index j = 0; j < pairs; ++j)
+            sum[size_t(j)] += partial[size_t(t)][size_t(j)];
+
+    if (!categorical()) {
+        blocks.resize(size_t(k));
+        for (Eigen::Index c = 0; c < k; ++c) {
+            Eigen::MatrixXd full = sum[size_t(c)].selfadjointView<Eigen::Lower>();
+            blocks[size_t(c)] = full * norm;
+        }
+        return true;
+    }
+
+    // vec(theta) is column-major: class a occupies entries [a q, (a + 1) q).
+    blocks.assign(1, Eigen::MatrixXd::Zero(q * k, q * k));
+    Eigen::Index pair = 0;
+    for (Eigen::Index a = 0; a < k; ++a) {
+        for (Eigen::Index b = a; b < k; ++b, ++pair) {
+            blocks[0].block(a * q, b * q, q, q) = sum[size_t(pair)] * norm;
+            if (a != b)
+                blocks[0].block(b * q, a * q, q, q) = sum[size_t(pair)].transpose() * norm;
+        }
+    }
+    return true;
+}
+
+Eigen::MatrixXd SmoothLoss::mean(const Eigen::MatrixXd& theta) const
+{
+    const Eigen::Index p = m_X.cols();
+    Eigen::MatrixXd eta = m_X * theta.topRows(p);
+    eta.rowwise() += theta.row(p);
+    if (categorical()) {
+        for (Eigen::Index i = 0; i < eta.rows(); ++i) {
+            const double top = eta.row(i).maxCoeff();
+            eta.row(i) = (eta.row(i).array() - top).exp();
+            eta.row(i) /= eta.row(i).sum();
+        }
+        return eta;
+    }
+    return eta.unaryExpr([link = m_problem.link](double e) { return elementMean(link, e); });
+}
+
+} // namespace nemoscope::fit::detail
