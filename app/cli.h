@@ -38,6 +38,10 @@ int runFit(const QStringList& arguments);
 void printError(const Error& error);
 void printError(const QString& message);
 
+// text with every control or format character but the newline written as an escape (\x1b, \u202e): names
+// and strings read from a file reach the terminal as text, never as terminal commands or reordering marks.
+QString printable(const QString& text);
+
 // Parses arguments (argv without the program name, the command first) into parser; handles --help.
 // Returns -1 when the command should go on, or the exit status to return now.
 int parseOrExit(QCommandLineParser& parser, const QStringList& arguments, const QString& description);

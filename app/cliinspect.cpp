@@ -291,9 +291,14 @@ int runInspect(const QStringList& arguments)
         object.insert(QStringLiteral("unresolved"), unresolved);
         out << QJsonDocument(object).toJson(QJsonDocument::Indented);
     } else {
-        printListing(out, archive);
+        // Member names and saved strings come from the file: escaped before they reach a terminal.
+        QString text;
+        QTextStream buffer(&text);
+        printListing(buffer, archive);
         if (hasModel)
-            printModel(out, file);
+            printModel(buffer, file);
+        buffer.flush();
+        out << printable(text);
     }
     out.flush();
 

@@ -52,7 +52,23 @@ void printError(const QString& message)
 {
     QString line = message;
     line.replace(QLatin1Char('\n'), QLatin1Char(' '));
-    QTextStream(stderr) << "nemoscope: " << line << '\n';
+    QTextStream(stderr) << "nemoscope: " << printable(line) << '\n';
+}
+
+QString printable(const QString& text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        const QChar::Category category = c.category();
+        if (c == QLatin1Char('\n') || (category != QChar::Other_Control && category != QChar::Other_Format))
+            out += c;
+        else if (c.unicode() < 0x100)
+            out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+        else
+            out += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+    }
+    return out;
 }
 
 int parseOrExit(QCommandLineParser& parser, const QStringList& arguments, const QString& description)

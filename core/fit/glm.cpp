@@ -576,7 +576,10 @@ Eigen::MatrixXd predict(
 
 bool FitResult::hasModel() const
 {
-    return status != FitStatus::InvalidInput && coef.size() > 0 && coef.allFinite() && intercept.allFinite();
+    // A fit that diverged at its starting point ends on finite parameters whose objective is not finite: that
+    // is no model to hand over.
+    return status != FitStatus::InvalidInput && coef.size() > 0 && coef.allFinite() && intercept.allFinite()
+        && std::isfinite(objective);
 }
 
 // ---------------------------------------------------------------------------------------------------------

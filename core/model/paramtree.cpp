@@ -623,8 +623,10 @@ DecodedFile decodeNemos(const std::vector<FlatMember>& members)
         legacy += parseMemberName(member.name, KeyLayout::Legacy).has_value() ? 1 : 0;
     }
     if (current == 0 && legacy == 0) {
-        for (const FlatMember& member : members)
+        for (const FlatMember& member : members) {
             out.unknownMembers << member.name;
+            out.problems << QStringLiteral("not a nemos file: no member follows a nemos key layout");
+        }
         return out;
     }
     const KeyLayout layout = current >= legacy ? KeyLayout::Current : KeyLayout::Legacy;
@@ -651,8 +653,10 @@ DecodedFile decodeNemos(const std::vector<FlatMember>& members)
     ParamNode tree = finish(root);
     if (!tree.find(QStringLiteral("model_class")) && !tree.find(QStringLiteral("observation_model"))) {
         qCDebug(lcModel) << "members follow the" << toString(layout) << "layout but name no model: a plain archive";
-        for (const FlatMember& member : members)
+        for (const FlatMember& member : members) {
             out.unknownMembers << member.name;
+            out.problems << QStringLiteral("not a nemos file: the members name no model");
+        }
         return out;
     }
 
