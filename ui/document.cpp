@@ -134,6 +134,7 @@ void Document::markSaved(const QString& path)
     m_undoStack->setClean();
     if (renamed)
         emit pathChanged(m_path);
+    emit saved();
 }
 
 void Document::replaceContents(OpenedFile file)

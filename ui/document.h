@@ -111,6 +111,8 @@ signals:
     void changedOnDisk();
     // The contents were replaced by replaceContents().
     void reloaded();
+    // markSaved() was called: the file on disk is this document's own again.
+    void saved();
 
 private:
     void recordDiskState();

@@ -186,6 +186,7 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
     });
     connect(document, &Document::changedOnDisk, m_diskBanner, &QWidget::show);
     connect(document, &Document::reloaded, m_diskBanner, &QWidget::hide);
+    connect(document, &Document::saved, m_diskBanner, &QWidget::hide);
     connect(document, &Document::problemsChanged, this, &DocumentView::updateBanners);
 
     m_model->setDocument(document);
