@@ -18,7 +18,8 @@ int runGui(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Inspect, edit and refit nemos GLM files and NumPy archives."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Files to open."), QStringLiteral("[FILE...]"));
+    parser.addPositionalArgument(
+        QStringLiteral("files"), QStringLiteral("Files to open."), QStringLiteral("[FILE...]"));
     parser.process(app);
 
     ui::MainWindow window;

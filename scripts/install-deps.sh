@@ -8,7 +8,7 @@ set -eu
 
 packages="cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6svg6 libquazip1-qt6-dev
     libeigen3-dev zlib1g-dev libgl-dev qt6-qpa-plugins fonts-dejavu-core"
-tests="xvfb xauth desktop-file-utils appstream python3-numpy clang-format file dpkg-dev"
+tests="xvfb xauth desktop-file-utils appstream shared-mime-info python3-numpy clang-format file dpkg-dev"
 bench="python3-numpy python3-sklearn python3-statsmodels python3-scipy libopenblas0-pthread time"
 fuzz="clang libclang-rt-14-dev libfuzzer-14-dev"
 
