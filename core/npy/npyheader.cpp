@@ -198,6 +198,12 @@ Result<NpyHeader> parseNpyHeader(QByteArrayView bytes)
     auto byteCount = checkedByteCount(count.value(), header.dtype.itemSize());
     if (!byteCount)
         return byteCount.error();
+    // As NumPy, refuse a shape whose non-zero dimensions times the itemsize overflow, even if a zero empties it.
+    qint64 extentBytes = std::max<qint64>(header.dtype.itemSize(), 1);
+    for (const qint64 dim : header.shape) {
+        if (__builtin_mul_overflow(extentBytes, std::max<qint64>(dim, 1), &extentBytes))
+            return headerError(QStringLiteral("shape's dimensions times the item size overflow 64 bits"));
+    }
     if (byteCount.value() > std::numeric_limits<qint64>::max() - header.dataOffset)
         return headerError(QStringLiteral("shape %1 makes the file larger than 2^63 bytes").arg(byteCount.value()));
     return header;

@@ -8,12 +8,13 @@ usage: tests/fuzz/make_corpus.py        (from anywhere; writes tests/fuzz/corpus
 * npz: the archives and .npy files of tests/data under 40 KB, and the small hostile files;
 * nemos: the member names of every nemos fixture, one a line, each after a letter for its
   leaf (see fuzz_nemos.cpp).
-Libfuzzer adds what it finds to its own working corpus (tests/fuzz/findings, not committed).
+libFuzzer adds what it finds to its own working corpus (tests/fuzz/findings, not committed); a
+coverage-minimal subset of it is committed as corpus/<target>/found-<sha1>, made with
+`fuzz_<target> -merge=1 NEWDIR tests/fuzz/corpus/<target> tests/fuzz/findings/<target>/corpus`.
 """
 
 import glob
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,8 +43,11 @@ def leaf_letter(value):
 
 
 def main():
+    # Seeds are rewritten; found-* files (inputs the fuzzers found, merged with -merge=1) are kept.
     for target in ("npyheader", "npz", "nemos"):
-        shutil.rmtree(os.path.join(HERE, "corpus", target), ignore_errors=True)
+        for path in glob.glob(os.path.join(HERE, "corpus", target, "*")):
+            if not os.path.basename(path).startswith("found-"):
+                os.remove(path)
 
     for path in sorted(glob.glob(os.path.join(DATA, "*", "*.np[yz]"))):
         label = os.path.basename(os.path.dirname(path)) + "-" + os.path.basename(path)
