@@ -1,18 +1,26 @@
 #!/bin/sh
-# Builds and runs every test: first the release build with warnings as errors,
-# then the whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
-# Set NEMOSCOPE_SKIP_ASAN=1 to run only the first pass.
+# Builds and runs every test in a release build with warnings as errors (the `ci` preset).
+# With --asan (or NEMOSCOPE_ASAN=1) the whole suite then runs again under AddressSanitizer
+# and UndefinedBehaviorSanitizer (the `asan` preset).
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+asan=${NEMOSCOPE_ASAN:-0}
+for option in "$@"; do
+    case "$option" in
+    --asan) asan=1 ;;
+    *) echo "run-tests.sh: unknown option $option" >&2; exit 2 ;;
+    esac
+done
 
-cmake --preset ci >/dev/null
-cmake --build --preset ci -j "$jobs"
-if [ "${NEMOSCOPE_SKIP_ASAN:-0}" != 1 ]; then
+if [ "$asan" = 1 ]; then
     cmake --preset asan >/dev/null
     cmake --build --preset asan -j "$jobs"
     echo "== Test suite under AddressSanitizer and UndefinedBehaviorSanitizer"
     ctest --preset asan -j "$jobs"
 fi
+
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
 echo "== Test suite, release build"
 ctest --preset ci -j "$jobs"
