@@ -467,9 +467,17 @@ bool MainWindow::maybeSave(Document* document)
 {
     if (!document || !document->isModified())
         return true;
+    if (!m_saveHandler) {
+        const auto answer = QMessageBox::warning(this, tr("Unsaved changes"),
+            tr("%1 has changes that are not saved. Close it and lose them?").arg(document->fileName()),
+            QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        return answer == QMessageBox::Discard;
+    }
     const auto answer = QMessageBox::warning(this, tr("Unsaved changes"),
-        tr("%1 has changes that are not saved. Close it and lose them?").arg(document->fileName()),
-        QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        tr("%1 has changes that are not saved. Save them before closing?").arg(document->fileName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save)
+        return m_saveHandler(document);
     return answer == QMessageBox::Discard;
 }
 

@@ -4,6 +4,8 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <functional>
+
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -64,6 +66,9 @@ public:
     bool isLoading() const { return !m_loading.isEmpty(); }
     // Whether opened files go into the recent files list (off for --screenshot, which changes nothing).
     void setRecordRecentFiles(bool record) { m_recordRecent = record; }
+    // How a modified document is saved when the user closes it and chooses Save; returns true once saved.
+    // Without a handler, closing offers only to discard the changes or to keep the tab.
+    void setSaveHandler(std::function<bool(Document*)> handler) { m_saveHandler = std::move(handler); }
 
 public slots:
     void openFiles(const QStringList& paths);
@@ -107,6 +112,7 @@ private:
     int indexOfPath(const QString& path) const;
     bool maybeSave(Document* document);
 
+    std::function<bool(Document*)> m_saveHandler;
     QStackedWidget* m_stack = nullptr;
     StartPage* m_startPage = nullptr;
     QTabWidget* m_tabs = nullptr;

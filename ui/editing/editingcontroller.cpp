@@ -102,6 +102,7 @@ EditingController::EditingController(MainWindow* window)
     m_editor = new HyperparameterEditor;
     m_dock = window->addToolDock(tr("Hyperparameters"), m_editor, Qt::RightDockWidgetArea);
     m_dock->setObjectName(QStringLiteral("hyperparametersDock"));
+    window->setSaveHandler([this](Document* document) { return save(document); });
 
     // File menu: saving and the Python snippet, after Open.
     m_saveAction = new QAction(

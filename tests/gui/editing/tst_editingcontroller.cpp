@@ -17,11 +17,13 @@
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QUndoStack>
 
 using namespace nemoscope;
@@ -40,6 +42,7 @@ private slots:
     void fitResultIsUndoable();
     void savesLegacyOnRequest();
     void actionsFollowTheDocument();
+    void closingOffersToSave();
 
 private:
     ui::Document* open(const QString& path);
@@ -264,3 +267,34 @@ void TestEditingController::actionsFollowTheDocument()
 
 QTEST_MAIN(TestEditingController)
 #include "tst_editingcontroller.moc"
+
+void TestEditingController::closingOffersToSave()
+{
+    ui::Document* document = open(QStringLiteral(NEMOSCOPE_TEST_DATA "/nemos/ridge_glm_params.npz"));
+    QVERIFY(document && document->spec());
+    const QString path = document->path();
+    QLineEdit* strength = m_controller->editor()->strengthEdit();
+    strength->selectAll();
+    QTest::keyClicks(strength, QStringLiteral("0.25"));
+    QTest::keyClick(strength, Qt::Key_Return);
+    QVERIFY(document->isModified());
+
+    // Closing asks Save, Discard or Cancel; Save writes the model before the tab goes.
+    QStringList offered;
+    QTimer::singleShot(0, [&offered] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        for (QAbstractButton* button : box->buttons())
+            offered << button->text().remove(QLatin1Char('&'));
+        box->button(QMessageBox::Save)->click();
+    });
+    QVERIFY(m_window->closeCurrentTab());
+    QVERIFY(m_window->documents().isEmpty());
+    QCOMPARE(offered.size(), 3);
+
+    auto saved = model::NemosFile::load(path);
+    QVERIFY2(saved.ok(), qPrintable(saved.ok() ? QString() : saved.error().message()));
+    QVERIFY(saved->spec());
+    QCOMPARE(saved->spec()->strength(), std::optional<double>(0.25));
+}
