@@ -773,7 +773,12 @@ void TestFitEngine::progressCallback()
         QVERIFY(seen[i].iteration >= seen[i - 1].iteration);
     QCOMPARE(seen.back().iteration, result.iterations);
     QCOMPARE(seen.back().objective, result.objective);
-    QVERIFY(seen.front().objective >= seen.back().objective);
+    // The first report may already come at the optimum (reports are throttled in time), where an
+    // accelerated method moves by rounding only: the objective must not have grown beyond that.
+    QVERIFY2(seen.front().objective >= seen.back().objective - 1e-12 * std::abs(seen.back().objective),
+        qPrintable(QStringLiteral("first %1, last %2")
+                       .arg(seen.front().objective, 0, 'g', 17)
+                       .arg(seen.back().objective, 0, 'g', 17)));
 }
 
 void TestFitEngine::cancellation_data()
