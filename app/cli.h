@@ -13,10 +13,13 @@
 
 #include <QStringList>
 
+#include <optional>
+
 class QCommandLineParser;
 
 namespace nemoscope::model {
 class ModelSpec;
+class NemosFile;
 } // namespace nemoscope::model
 
 namespace nemoscope::app {
@@ -41,6 +44,10 @@ void printError(const QString& message);
 // text with every control or format character but the newline written as an escape (\x1b, \u202e): names
 // and strings read from a file reach the terminal as text, never as terminal commands or reordering marks.
 QString printable(const QString& text);
+
+// Loads a model file for a command. On failure prints the error (naming the file) and returns nullopt with
+// *status set to the exit status; requireModel also refuses an archive that holds no nemos model.
+std::optional<model::NemosFile> loadForCommand(const QString& path, bool requireModel, int* status);
 
 // Parses arguments (argv without the program name, the command first) into parser; handles --help.
 // Returns -1 when the command should go on, or the exit status to return now.

@@ -93,20 +93,11 @@ int runEdit(const QStringList& arguments)
     }
 
     // Read.
-    auto loaded = model::NemosFile::load(path);
-    if (!loaded) {
-        Error error = loaded.error();
-        if (error.file.isEmpty())
-            error.file = path;
-        printError(error);
-        return ExitUnreadable;
-    }
+    int status = ExitOk;
+    std::optional<model::NemosFile> loaded = loadForCommand(path, true, &status);
+    if (!loaded)
+        return status;
     model::NemosFile& file = *loaded;
-    if (!file.spec()) {
-        printError(
-            Error { path, {}, QStringLiteral("not a nemos model file (no model parameters in either key layout)") });
-        return ExitInvalid;
-    }
 
     // Edit and validate.
     QStringList report;

@@ -102,20 +102,11 @@ int runFit(const QStringList& arguments)
     }
 
     // The model, edited and checked.
-    auto loaded = model::NemosFile::load(path);
-    if (!loaded) {
-        Error error = loaded.error();
-        if (error.file.isEmpty())
-            error.file = path;
-        printError(error);
-        return ExitUnreadable;
-    }
+    int status = ExitOk;
+    std::optional<model::NemosFile> loaded = loadForCommand(path, true, &status);
+    if (!loaded)
+        return status;
     model::NemosFile& file = *loaded;
-    if (!file.spec()) {
-        printError(
-            Error { path, {}, QStringLiteral("not a nemos model file (no model parameters in either key layout)") });
-        return ExitInvalid;
-    }
     model::ModelSpec& spec = *file.spec();
     QStringList report;
     if (auto edited = applyEdits(spec, path, parser.values(map), parser.values(set), &report); !edited) {

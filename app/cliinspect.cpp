@@ -258,14 +258,10 @@ int runInspect(const QStringList& arguments)
     }
     const QString path = parser.positionalArguments().first();
 
-    auto loaded = model::NemosFile::load(path);
-    if (!loaded) {
-        Error error = loaded.error();
-        if (error.file.isEmpty())
-            error.file = path;
-        printError(error);
-        return ExitUnreadable;
-    }
+    int status = ExitOk;
+    std::optional<model::NemosFile> loaded = loadForCommand(path, false, &status);
+    if (!loaded)
+        return status;
     const model::NemosFile& file = *loaded;
     const npy::NpzArchive& archive = *file.archive();
     const bool hasModel = file.isNemos() && file.spec().has_value();

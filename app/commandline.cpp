@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "model/modelspec.h"
+#include "model/nemosfile.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -69,6 +70,26 @@ QString printable(const QString& text)
             out += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
     }
     return out;
+}
+
+std::optional<model::NemosFile> loadForCommand(const QString& path, bool requireModel, int* status)
+{
+    auto loaded = model::NemosFile::load(path);
+    if (!loaded) {
+        Error error = loaded.error();
+        if (error.file.isEmpty())
+            error.file = path;
+        printError(error);
+        *status = ExitUnreadable;
+        return std::nullopt;
+    }
+    if (requireModel && !loaded->spec()) {
+        printError(
+            Error { path, {}, QStringLiteral("not a nemos model file (no model parameters in either key layout)") });
+        *status = ExitInvalid;
+        return std::nullopt;
+    }
+    return std::move(loaded).value();
 }
 
 int parseOrExit(QCommandLineParser& parser, const QStringList& arguments, const QString& description)
