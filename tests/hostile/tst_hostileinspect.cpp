@@ -19,7 +19,12 @@ using nemoscope::hostile::HostileCase;
 
 namespace {
 
+#ifdef NEMOSCOPE_SANITIZED
+// AddressSanitizer's shadow memory and quarantine roughly triple what a process keeps resident.
+constexpr long kMemoryLimitKb = 3 * 512 * 1024;
+#else
 constexpr long kMemoryLimitKb = 512 * 1024;
+#endif
 constexpr int kHangGuardSeconds = 60;
 
 struct Run

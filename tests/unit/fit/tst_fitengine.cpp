@@ -817,6 +817,11 @@ void TestFitEngine::cancellation()
         result = fitGlm(problem, options, X, Y, control);
         returned = std::chrono::steady_clock::now();
     });
+    // Cancel once the solver iterates (the first report comes after its first step; setting up can take
+    // long under the sanitizers), so that there is an iterate to hand back.
+    const auto startDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!started && std::chrono::steady_clock::now() < startDeadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(solver == int(Solver::Newton) ? 1500 : 300));
     const auto requested = std::chrono::steady_clock::now();
     cancel = true;
