@@ -1,14 +1,15 @@
 #!/bin/sh
-# Builds and runs every test in a release build with warnings as errors (the `ci` preset).
-# With --asan (or NEMOSCOPE_ASAN=1) the whole suite then runs again under AddressSanitizer
-# and UndefinedBehaviorSanitizer (the `asan` preset).
+# Builds and runs every test twice: under AddressSanitizer and UndefinedBehaviorSanitizer
+# (the `asan` preset), then in a release build with warnings as errors (the `ci` preset).
+# --no-asan (or NEMOSCOPE_ASAN=0) runs the release pass only.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-asan=${NEMOSCOPE_ASAN:-0}
+asan=${NEMOSCOPE_ASAN:-1}
 for option in "$@"; do
     case "$option" in
     --asan) asan=1 ;;
+    --no-asan) asan=0 ;;
     *) echo "run-tests.sh: unknown option $option" >&2; exit 2 ;;
     esac
 done

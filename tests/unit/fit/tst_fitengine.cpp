@@ -817,12 +817,15 @@ void TestFitEngine::cancellation()
         result = fitGlm(problem, options, X, Y, control);
         returned = std::chrono::steady_clock::now();
     });
-    // Cancel once the solver iterates (the first report comes after its first step; setting up can take
-    // long under the sanitizers), so that there is an iterate to hand back.
+    // First-order solvers are cancelled once they iterate (the first report comes after their first step;
+    // setting up can take long under the sanitizers), so that there is an iterate to hand back. Newton is
+    // cancelled early, in its setup or its first wide Hessian.
+    const bool newton = solver == int(Solver::Newton);
     const auto startDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!started && std::chrono::steady_clock::now() < startDeadline)
+    while (!newton && !started && std::chrono::steady_clock::now() < startDeadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::this_thread::sleep_for(std::chrono::milliseconds(solver == int(Solver::Newton) ? 1500 : 300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(newton ? 100 : 300));
+    const bool iterated = started;
     const auto requested = std::chrono::steady_clock::now();
     cancel = true;
     worker.join();
@@ -830,7 +833,8 @@ void TestFitEngine::cancellation()
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(returned - requested).count();
     QCOMPARE(toString(result.status), toString(FitStatus::Cancelled));
     QVERIFY2(waited <= cancelBudgetMs(), qPrintable(QStringLiteral("cancel took %1 ms").arg(waited)));
-    QVERIFY(result.hasModel());
+    if (iterated)
+        QVERIFY(result.hasModel());
     QVERIFY(result.message.contains(QStringLiteral("cancelled")));
 }
 
