@@ -6,7 +6,7 @@
 #   scripts/install-deps.sh --fuzz    also clang and libFuzzer for the fuzz harnesses
 set -eu
 
-packages="cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6svg6 libquazip1-qt6-dev
+packages="cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6 libquazip1-qt6-dev
     libeigen3-dev zlib1g-dev libgl-dev qt6-qpa-plugins fonts-dejavu-core"
 tests="xvfb xauth desktop-file-utils appstream shared-mime-info python3-numpy clang-format file dpkg-dev"
 bench="python3-numpy python3-sklearn python3-statsmodels python3-scipy libopenblas0-pthread time"

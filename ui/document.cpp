@@ -141,6 +141,7 @@ void Document::replaceContents(OpenedFile file)
 {
     m_archive = std::move(file.archive);
     m_nemos = std::move(file.nemos);
+    m_readFaults.clear();
     m_undoStack->clear();
     m_changedOnDisk = false;
     recordDiskState();
@@ -150,6 +151,17 @@ void Document::replaceContents(OpenedFile file)
     emit modelChanged();
     emit fitChanged();
     emit modifiedChanged(false);
+}
+
+void Document::reportReadFault(const QString& member, const QString& reason)
+{
+    const bool known = std::any_of(m_readFaults.cbegin(), m_readFaults.cend(),
+        [&](const Problem& problem) { return problem.where == member && problem.message == reason; });
+    if (known)
+        return;
+    qCDebug(lcUi) << "member" << member << "of" << m_path << "failed to read:" << reason;
+    m_readFaults.append({ Problem::Severity::Error, member, reason });
+    updateProblems();
 }
 
 void Document::notifyModelChanged()
@@ -207,6 +219,7 @@ void Document::updateProblems()
                 problems.append({ Problem::Severity::Error, member.name, member.error->reason });
         }
     }
+    problems.append(m_readFaults);
     if (m_nemos) {
         const QStringList names = m_nemos->unknownMembers();
         const QStringList reasons = m_nemos->unknownReasons();

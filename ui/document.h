@@ -86,6 +86,9 @@ public:
 
     // Refused members, members kept as they are, unresolved names and what nemos would refuse.
     QList<Problem> problems() const { return m_problems; }
+    // A member that listed well but failed when its bytes were read (a CRC mismatch, a deflate stream that
+    // runs long): it joins problems() until the file is read again.
+    void reportReadFault(const QString& member, const QString& reason);
 
     // True once the file on disk changed (or went away) since it was opened, reloaded or saved.
     bool isChangedOnDisk() const { return m_changedOnDisk; }
@@ -126,6 +129,7 @@ private:
     QUndoStack* m_undoStack = nullptr;
     QFileSystemWatcher* m_watcher = nullptr;
     QList<Problem> m_problems;
+    QList<Problem> m_readFaults;
 
     // What the file on disk looked like when it was last read or written.
     qint64 m_diskSize = -1;

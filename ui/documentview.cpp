@@ -340,13 +340,15 @@ void DocumentView::showMember(const QString& member, const QString& title)
     auto* timer = new QTimer(page);
     connect(timer, &QTimer::timeout, bar, [bar, progress] { bar->setValue(progress->load()); });
     timer->start(100);
-    connect(m_reader, &QFutureWatcher<Result<npy::NdArray>>::finished, this, [this, member, title] {
+    connect(m_reader, &QFutureWatcher<Result<npy::NdArray>>::finished, this, [this, member, title, cancelled] {
         auto* reader = m_reader;
         m_reader = nullptr;
         m_readCancel.reset();
         const Result<npy::NdArray> result = reader->result();
         reader->deleteLater();
         if (!result) {
+            if (!cancelled->load())
+                m_document->reportReadFault(member, result.error().reason);
             auto* panel = new QWidget;
             auto* layout = new QVBoxLayout(panel);
             layout->addWidget(titleLabel(member, panel));

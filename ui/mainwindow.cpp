@@ -331,6 +331,12 @@ void MainWindow::startLoading(const QString& path, const QString& shownPath)
     m_tabs->setTabToolTip(index, QDir::toNativeSeparators(path));
     m_stack->setCurrentWidget(m_tabs);
     m_tabs->setCurrentIndex(index);
+    // Recent files follow the order the user asked for, not the order in
+    // which the loads happen to finish; a file that fails is taken out again.
+    if (m_recordRecent) {
+        recentfiles::add(shownPath);
+        m_startPage->refreshRecentFiles();
+    }
 
     connect(page, &LoadingPage::finished, this, [this, page] { finishLoading(page); });
     connect(page, &LoadingPage::cancelRequested, this, [this, page] {
@@ -348,6 +354,8 @@ void MainWindow::finishLoading(LoadingPage* page)
     if (!m_loading.removeAll(page))
         return;
     const int index = m_tabs->indexOf(page);
+    // Loads finish in any order; the tab the user is looking at stays current.
+    const bool wasCurrent = m_tabs->currentWidget() == page;
     Result<OpenedFile> result = page->result();
     const QString path = page->path();
 
@@ -357,6 +365,10 @@ void MainWindow::finishLoading(LoadingPage* page)
     if (!result) {
         m_tabs->removeTab(index);
         page->deleteLater();
+        if (m_recordRecent && !reloading) {
+            recentfiles::remove(page->shownPath());
+            m_startPage->refreshRecentFiles();
+        }
         showOpenError(result.error().message());
     } else if (reloading) {
         m_tabs->removeTab(index);
@@ -368,11 +380,7 @@ void MainWindow::finishLoading(LoadingPage* page)
         auto* document = new Document(std::move(result.value()));
         m_tabs->removeTab(index);
         page->deleteLater();
-        addDocumentView(document, index);
-        if (m_recordRecent) {
-            recentfiles::add(page->shownPath());
-            m_startPage->refreshRecentFiles();
-        }
+        addDocumentView(document, index, wasCurrent);
         emit documentOpened(document);
     }
     showStartPageIfEmpty();
@@ -380,13 +388,14 @@ void MainWindow::finishLoading(LoadingPage* page)
         emit loadingFinished();
 }
 
-void MainWindow::addDocumentView(Document* document, int atIndex)
+void MainWindow::addDocumentView(Document* document, int atIndex, bool makeCurrent)
 {
     auto* view = new DocumentView(document, m_tabs);
     view->setRawMembers(m_rawMembersAction->isChecked());
     const int index = m_tabs->insertTab(atIndex, view, document->fileName());
     m_tabs->setTabToolTip(index, QDir::toNativeSeparators(document->path()));
-    m_tabs->setCurrentIndex(index);
+    if (makeCurrent)
+        m_tabs->setCurrentIndex(index);
     m_stack->setCurrentWidget(m_tabs);
     m_undoGroup->addStack(document->undoStack());
 

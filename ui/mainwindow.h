@@ -103,7 +103,7 @@ private:
     void openPath(const QString& path, const QString& shownPath);
     void finishLoading(LoadingPage* page);
     void showOpenError(const QString& message);
-    void addDocumentView(Document* document, int atIndex);
+    void addDocumentView(Document* document, int atIndex, bool makeCurrent);
     void updateCurrent();
     void updateTitle();
     void updateProblems();

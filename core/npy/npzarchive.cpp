@@ -701,4 +701,55 @@ Result<QByteArray> NpzArchive::readRawNpy(const QString& name) const
     return bytes;
 }
 
+Result<void> NpzArchive::verify(qsizetype index, const ProgressCallback& progress) const
+{
+    if (index < 0 || index >= qsizetype(d->members.size()))
+        return Error { d->path, {}, QStringLiteral("no member at position %1").arg(index) };
+    const NpzMember& member = d->members[index];
+    const EntryInfo& info = d->entries[index];
+    if (member.error)
+        return *member.error;
+    if (info.zipError)
+        return *info.zipError;
+    const char* data = d->storage->data + info.dataStart;
+    constexpr qint64 chunk = qint64(4) << 20;
+    const Error cancelled = d->error(member, QStringLiteral("verification cancelled"));
+
+    if (!member.compressed) {
+        // A lone .npy file has no checksum; its sizes were checked when it was listed.
+        if (d->kind != ArchiveKind::Npz)
+            return {};
+        quint32 crc = 0;
+        for (qint64 done = 0; done < member.compressedSize; done += chunk) {
+            crc = crc32Of(crc, data + done, std::min(chunk, member.compressedSize - done));
+            if (progress && !progress(std::min(done + chunk, member.compressedSize), member.compressedSize))
+                return cancelled;
+        }
+        if (crc != member.crc)
+            return d->error(member, QStringLiteral("CRC mismatch: the member's bytes are damaged"));
+        return {};
+    }
+
+    Inflater inflater(data, member.compressedSize);
+    QByteArray scratch(int(std::min(chunk, std::max<qint64>(member.uncompressedSize, 1))), Qt::Uninitialized);
+    for (qint64 done = 0; done < member.uncompressedSize;) {
+        const qint64 step = std::min<qint64>(scratch.size(), member.uncompressedSize - done);
+        if (auto ok = inflater.read(scratch.data(), step); !ok)
+            return d->error(member, ok.error().reason);
+        done += step;
+        if (progress && !progress(done, member.uncompressedSize))
+            return cancelled;
+    }
+    auto ended = inflater.atEnd();
+    if (!ended)
+        return d->error(member, ended.error().reason);
+    if (!ended.value())
+        return d->error(member,
+            QStringLiteral("the deflate stream runs past the %1 bytes the member promises: refused")
+                .arg(member.uncompressedSize));
+    if (inflater.crc() != member.crc)
+        return d->error(member, QStringLiteral("CRC mismatch: the inflated bytes are damaged"));
+    return {};
+}
+
 } // namespace nemoscope::npy

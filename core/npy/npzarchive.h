@@ -88,6 +88,11 @@ public:
     // their content (object dtype, unknown header), so that a writer can carry them over unchanged. Fails
     // only for faults of the zip layer (bad name, CRC, sizes, unsupported compression).
     Result<QByteArray> readRawNpy(const QString& name) const;
+    // Reads the member's bytes through once in constant memory and checks them against the zip directory: its
+    // CRC (stored members of any size included) and, for a deflated member, that the stream yields exactly the
+    // promised bytes and ends there. Returns the member's recorded error first if it has one. progress (bytes
+    // of the member's stored or inflated size) may cancel, which returns an Error saying so.
+    Result<void> verify(qsizetype index, const ProgressCallback& progress = {}) const;
 
 private:
     NpzArchive();

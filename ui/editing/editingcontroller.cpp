@@ -13,6 +13,7 @@
 #include "npy/npzarchive.h"
 
 #include <QAction>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -346,15 +347,18 @@ bool EditingController::save(Document* document)
     if (!path.endsWith(QStringLiteral(".npz"), Qt::CaseInsensitive))
         return saveAs(document);
 
-    Result<void> saved = writeDocument(document, path, saveLayout(document), false);
-    if (!saved && document->isChangedOnDisk()) {
+    // Someone else's change to the file is noticed here even when the file watcher has not reported it yet.
+    bool overwrite = false;
+    if (Result<void> unchanged = document->checkUnchangedOnDisk(); !unchanged) {
         const auto answer = QMessageBox::question(m_window, tr("Save"),
-            tr("%1 changed on disk since it was opened.\n\nOverwrite it with this model anyway?").arg(path),
+            tr("%1 changed on disk since it was opened.\n\nOverwrite it with this model anyway?")
+                .arg(QDir::toNativeSeparators(path)),
             QMessageBox::Save | QMessageBox::Cancel, QMessageBox::Cancel);
         if (answer != QMessageBox::Save)
             return false;
-        saved = writeDocument(document, path, saveLayout(document), true);
+        overwrite = true;
     }
+    Result<void> saved = writeDocument(document, path, saveLayout(document), overwrite);
     if (!saved) {
         QMessageBox::critical(m_window, tr("Save"), tr("The file was not saved.\n\n%1").arg(saved.error().message()));
         return false;

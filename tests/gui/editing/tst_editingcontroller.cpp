@@ -26,6 +26,8 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <cstdio>
+
 using namespace nemoscope;
 
 class TestEditingController : public QObject
@@ -43,6 +45,7 @@ private slots:
     void savesLegacyOnRequest();
     void actionsFollowTheDocument();
     void closingOffersToSave();
+    void saveNoticesAChangeOnDisk();
 
 private:
     ui::Document* open(const QString& path);
@@ -297,4 +300,66 @@ void TestEditingController::closingOffersToSave()
     QVERIFY2(saved.ok(), qPrintable(saved.ok() ? QString() : saved.error().message()));
     QVERIFY(saved->spec());
     QCOMPARE(saved->spec()->strength(), std::optional<double>(0.25));
+}
+
+void TestEditingController::saveNoticesAChangeOnDisk()
+{
+    ui::Document* document = open(QStringLiteral(NEMOSCOPE_TEST_DATA "/nemos/ridge_glm_params.npz"));
+    QVERIFY(document && document->spec());
+    const QString path = document->path();
+    QLineEdit* strength = m_controller->editor()->strengthEdit();
+    strength->selectAll();
+    QTest::keyClicks(strength, QStringLiteral("0.25"));
+    QTest::keyClick(strength, Qt::Key_Return);
+    QVERIFY(document->isModified());
+
+    // Another program replaces the file (write, then rename over it) and Save comes at once, before the
+    // file watcher has had a chance to say anything.
+    QFile other(QStringLiteral(NEMOSCOPE_TEST_DATA "/nemos/ridge_glm_params_fitted.npz"));
+    QVERIFY(other.open(QIODevice::ReadOnly));
+    const QByteArray theirs = other.readAll();
+    const QString staging = path + QStringLiteral(".other");
+    {
+        QFile out(staging);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        QCOMPARE(out.write(theirs), theirs.size());
+    }
+    QVERIFY(std::rename(QFile::encodeName(staging).constData(), QFile::encodeName(path).constData()) == 0);
+
+    // Save asks before overwriting; Cancel leaves their file as it is and the edit unsaved.
+    QString asked;
+    const auto answerWith = [&asked](QMessageBox::StandardButton button) {
+        QTimer::singleShot(0, [&asked, button] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box)
+                return;
+            asked = box->text();
+            if (QAbstractButton* answer = box->button(button))
+                answer->click();
+            else
+                box->reject();
+        });
+    };
+    answerWith(QMessageBox::Cancel);
+    m_controller->saveAction()->trigger();
+    QVERIFY2(asked.contains(QStringLiteral("changed on disk")), qPrintable(asked));
+    QVERIFY(document->isModified());
+    {
+        QFile onDisk(path);
+        QVERIFY(onDisk.open(QIODevice::ReadOnly));
+        QVERIFY(onDisk.readAll() == theirs);
+    }
+
+    // Saving again and choosing to overwrite writes this model.
+    asked.clear();
+    answerWith(QMessageBox::Save);
+    m_controller->saveAction()->trigger();
+    QVERIFY2(asked.contains(QStringLiteral("changed on disk")), qPrintable(asked));
+    QVERIFY(!document->isModified());
+    auto saved = model::NemosFile::load(path);
+    QVERIFY2(saved.ok(), qPrintable(saved.ok() ? QString() : saved.error().message()));
+    QCOMPARE(saved->spec()->strength(), std::optional<double>(0.25));
+    QVERIFY(!saved->spec()->isFitted());
+    // From here on the file is ours again: the next save asks nothing.
+    QVERIFY(document->checkUnchangedOnDisk().ok());
 }

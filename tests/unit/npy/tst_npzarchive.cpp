@@ -208,8 +208,18 @@ void NpzArchiveTest::memberFaults()
     if (atListing)
         QCOMPARE(member.error->reason, error.reason);
 
-    // The good member of the same archive still loads.
+    // Reading the member through without keeping it (what `inspect` does) finds the same fault.
+    auto verified = archive.verify(badIndex);
+    QVERIFY(!verified.ok());
+    QCOMPARE(verified.error().member, entryName);
+    QVERIFY2(verified.error().reason.contains(reason), qPrintable(verified.error().reason));
+
+    // The good member of the same archive still loads, and passes the same check.
     verifyGoodMember(archive);
+    for (qsizetype i = 0; i < qsizetype(archive.members().size()); ++i) {
+        if (&archive.members()[size_t(i)] == archive.member(QStringLiteral("good")))
+            QVERIFY(archive.verify(i).ok());
+    }
 }
 
 void NpzArchiveTest::archiveFaults_data()
@@ -437,6 +447,17 @@ void NpzArchiveTest::progressAndCancel()
     QVERIFY(full.ok());
     QCOMPARE(full->size(), qint64(8388608));
     verifyGoodMember(*archive.value());
+
+    // Checking the member through reports progress over its inflated size and can be cancelled too.
+    qint64 last = 0;
+    auto stopped = (*archive)->verify(0, [&](qint64 done, qint64 total) {
+        last = done;
+        return done < total / 2;
+    });
+    QVERIFY(!stopped.ok());
+    QVERIFY(stopped.error().reason.contains(u"cancelled"));
+    QVERIFY(last >= content.size() / 2 && last < content.size());
+    QVERIFY((*archive)->verify(0).ok());
 }
 
 void NpzArchiveTest::survivesMutations_data()
