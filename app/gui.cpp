@@ -85,38 +85,81 @@ void scheduleScreenshot(ui::MainWindow* window, const QString& path, const QStri
 
 } // namespace
 
+namespace {
+
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("Nemoscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Nemoscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(NEMOSCOPE_VERSION));
+}
+
+// The window's options, registered on a parser.
+struct GuiOptions
+{
+    QCommandLineOption screenshot { QStringLiteral("screenshot"),
+        QStringLiteral("Render the window as it would appear (the start page, or the files) into PNG once "
+                       "everything has opened, then exit."),
+        QStringLiteral("PNG") };
+    QCommandLineOption size { QStringLiteral("size"),
+        QStringLiteral("The window size for --screenshot, in logical pixels (default 1200x760)."),
+        QStringLiteral("WIDTHxHEIGHT"), QStringLiteral("1200x760") };
+    QCommandLineOption select { QStringLiteral("select"),
+        QStringLiteral("Select this node of the tree (a nemos key such as coef_, or a member name) once the "
+                       "first file has opened."),
+        QStringLiteral("KEY") };
+    QCommandLineOption theme { QStringLiteral("theme"),
+        QStringLiteral("The colour scheme: system, light or dark (remembered)."), QStringLiteral("THEME") };
+
+    explicit GuiOptions(QCommandLineParser& parser)
+    {
+        parser.setApplicationDescription(description());
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addPositionalArgument(
+            QStringLiteral("files"), QStringLiteral("Files to open (.npz, .npy)."), QStringLiteral("[FILE...]"));
+        parser.addOptions({ screenshot, size, select, theme });
+    }
+};
+
+// --help and --version answer without a window, so that they work in a terminal with no display.
+bool asksForHelpOrVersion(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray argument(argv[i]);
+        if (argument == "--") // what follows are file names
+            return false;
+        if (argument == "-h" || argument == "--help" || argument == "-?" || argument == "--help-all" || argument == "-v"
+            || argument == "--version")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 int runGui(int argc, char** argv)
 {
+    if (asksForHelpOrVersion(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        setApplicationNames();
+        QCommandLineParser parser;
+        const GuiOptions options(parser);
+        parser.process(core); // prints and exits
+        return 0;
+    }
+
     QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("Nemoscope"));
-    QApplication::setOrganizationName(QStringLiteral("Nemoscope"));
-    QApplication::setApplicationVersion(QStringLiteral(NEMOSCOPE_VERSION));
+    setApplicationNames();
     QApplication::setDesktopFileName(QStringLiteral("org.nemoscope.Nemoscope"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(description());
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(
-        QStringLiteral("files"), QStringLiteral("Files to open (.npz, .npy)."), QStringLiteral("[FILE...]"));
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-        QStringLiteral("Render the window as it would appear (the start page, or the files) into PNG once "
-                       "everything has opened, then exit."),
-        QStringLiteral("PNG"));
-    const QCommandLineOption size(QStringLiteral("size"),
-        QStringLiteral("The window size for --screenshot, in logical pixels (default 1200x760)."),
-        QStringLiteral("WIDTHxHEIGHT"), QStringLiteral("1200x760"));
-    const QCommandLineOption select(QStringLiteral("select"),
-        QStringLiteral("Select this node of the tree (a nemos key such as coef_, or a member name) once the "
-                       "first file has opened."),
-        QStringLiteral("KEY"));
-    const QCommandLineOption theme(QStringLiteral("theme"),
-        QStringLiteral("The colour scheme: system, light or dark (remembered)."), QStringLiteral("THEME"));
-    parser.addOption(screenshot);
-    parser.addOption(size);
-    parser.addOption(select);
-    parser.addOption(theme);
+    const GuiOptions options(parser);
+    const QCommandLineOption& screenshot = options.screenshot;
+    const QCommandLineOption& size = options.size;
+    const QCommandLineOption& select = options.select;
+    const QCommandLineOption& theme = options.theme;
     parser.process(app);
 
     ui::applyTheme(parser.isSet(theme) ? ui::themeFromName(parser.value(theme), ui::storedTheme()) : ui::storedTheme());

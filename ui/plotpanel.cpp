@@ -213,8 +213,11 @@ void PlotPanel::resetChart(const QString& title)
 {
     QChart* chart = m_chartView->chart();
     chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes())
+    // removeAxis() hands the axis back to the caller; the chart only owns the series it deletes.
+    for (QAbstractAxis* axis : chart->axes()) {
         chart->removeAxis(axis);
+        delete axis;
+    }
     chart->setTheme(isDarkPalette() ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     chart->setBackgroundBrush(palette().color(QPalette::Base));
     chart->setBackgroundRoundness(0);
@@ -335,6 +338,7 @@ void PlotPanel::plotHistogram()
     }
     upper->append(high, 0);
     auto* area = new QAreaSeries(upper);
+    upper->setParent(area); // the area series draws the line but does not own it
     area->setName(tr("count"));
     QColor fill = palette().color(QPalette::Highlight);
     area->setPen(QPen(fill, 1.5));

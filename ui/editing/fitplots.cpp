@@ -152,8 +152,10 @@ void CoefficientPlot::setCoefficients(const Eigen::VectorXd& before, const Eigen
 {
     QChart* chart = this->chart();
     chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes())
-        chart->removeAxis(axis);
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis); // hands the axis back: ours to delete
+        delete axis;
+    }
 
     auto* xAxis = new QValueAxis;
     xAxis->setTitleText(tr("coefficient index"));
@@ -220,8 +222,10 @@ void PredictedObservedPlot::setData(const Eigen::VectorXd& predicted, const Eige
 {
     QChart* chart = this->chart();
     chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes())
-        chart->removeAxis(axis);
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis); // hands the axis back: ours to delete
+        delete axis;
+    }
 
     const std::vector<PredictionBin> bins = binByPrediction(predicted, observed, 20);
     auto* xAxis = new QValueAxis;
