@@ -1,5 +1,7 @@
 #include "fit/loss.h"
 
+#include "fit/kernels.h"
+
 #include <Eigen/Dense>
 
 #include <algorithm>
@@ -17,9 +19,9 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;
 
 // Rows per block when forming weighted Gram matrices: keeps the scaled copy of X in cache.
 constexpr Eigen::Index kBlockRows = 2048;
-// Sizes (elements of X) between which the loss keeps a row-major copy of X.
-constexpr Eigen::Index kRowMajorMinimum = 200000;
-constexpr Eigen::Index kRowMajorLimit = Eigen::Index(1) << 28;
+// Bounds on the rows of one block of a pass over X.
+constexpr Eigen::Index kMinBlockRows = 32;
+constexpr Eigen::Index kMaxBlockRows = 2048;
 // Below this many multiply-adds per evaluation one thread is faster than starting more.
 constexpr double kThreadingWork = 4e5;
 
@@ -282,6 +284,45 @@ int SmoothLoss::threadsFor(Eigen::Index rows) const
     return int(std::min<double>(m_threads, std::max(1.0, work / kThreadingWork)));
 }
 
+namespace {
+
+// Sum of the losses of one block of rows of one output, and their derivatives in eta (when deriv is given).
+// The canonical pairs the benchmarks and most models use get their own loops, without a call per element;
+// the values are those of elementLoss. False outside the domain.
+bool blockLoss(
+    const GlmProblem& problem, const double* y, const double* eta, Eigen::Index rows, double& sum, double* deriv)
+{
+    double total = 0;
+    if (problem.observation == Observation::Poisson && problem.link == InverseLink::Exp) {
+        for (Eigen::Index i = 0; i < rows; ++i) {
+            const double mu = std::exp(eta[i]);
+            total += mu - y[i] * eta[i];
+            if (deriv)
+                deriv[i] = mu - y[i];
+        }
+    } else if (problem.observation == Observation::Bernoulli && problem.link == InverseLink::Logistic) {
+        // softplus and sigmoid from one exponential of -|eta|.
+        for (Eigen::Index i = 0; i < rows; ++i) {
+            const double z = eta[i];
+            const double e = std::exp(-std::abs(z));
+            total += (z > 0 ? z : 0.0) + std::log1p(e) - y[i] * z;
+            if (deriv)
+                deriv[i] = (z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e)) - y[i];
+        }
+    } else {
+        for (Eigen::Index i = 0; i < rows; ++i) {
+            double v;
+            if (!elementLoss(problem, y[i], eta[i], v, deriv ? deriv + i : nullptr, nullptr))
+                return false;
+            total += v;
+        }
+    }
+    sum += total;
+    return std::isfinite(total);
+}
+
+} // namespace
+
 void SmoothLoss::accumulate(
     const Eigen::MatrixXd& theta, Eigen::Index begin, Eigen::Index end, bool wantGrad, Partial& out) const
 {
@@ -290,71 +331,66 @@ void SmoothLoss::accumulate(
     if (wantGrad)
         out.grad = Eigen::MatrixXd::Zero(p + 1, k);
     double sum = 0;
+    auto fail = [&] {
+        out.finite = false;
+        out.value = kInf;
+    };
 
-    // Row blocks small enough that the product X_b theta and the gradient X_b^T d of a block share one read of
-    // X from memory (with the row-major copy: 256 KB, contiguous), and a cancel request gets through between
-    // blocks.
-    const bool rowMajor = m_rowMajor.size() > 0;
-    const Eigen::Index blockRows = rowMajor ? std::max<Eigen::Index>(16, Eigen::Index(32768 / double(p + k)))
-                                            : std::max<Eigen::Index>(64, Eigen::Index(1048576 / double(p + k)));
-    Eigen::MatrixXd eta, deriv;
+    // Row blocks of about 128 KB of X, so that the second read (the gradient X_b^T d) comes from cache and a
+    // cancel request gets through between blocks.
+    const Eigen::Index blockRows = std::clamp<Eigen::Index>(
+        Eigen::Index(16384 / double(p + 1)) & ~Eigen::Index(7), kMinBlockRows, kMaxBlockRows);
+    Eigen::VectorXd eta(blockRows), deriv(blockRows);
+    Eigen::MatrixXd etaAll, derivAll;
+
     for (Eigen::Index start = begin; start < end; start += blockRows) {
-        if (cancelled()) {
-            out.finite = false;
-            out.value = kInf;
-            return;
-        }
+        if (cancelled())
+            return fail();
         const Eigen::Index rows = std::min(blockRows, end - start);
-        if (rowMajor)
-            eta.noalias() = m_rowMajor.middleRows(start, rows) * theta.topRows(p);
-        else
-            eta.noalias() = m_X.middleRows(start, rows) * theta.topRows(p);
-        eta.rowwise() += theta.row(p);
-        if (wantGrad)
-            deriv.resize(rows, k);
+        const double* Xb = m_X.data() + start;
 
-        if (categorical()) {
-            for (Eigen::Index i = 0; i < rows; ++i) {
-                const double top = eta.row(i).maxCoeff();
-                double z = 0;
-                for (Eigen::Index c = 0; c < k; ++c)
-                    z += std::exp(eta(i, c) - top);
-                const double logZ = top + std::log(z);
-                const auto label = Eigen::Index(m_Y(start + i, 0));
-                sum += logZ - eta(i, label);
-                if (wantGrad) {
-                    for (Eigen::Index c = 0; c < k; ++c)
-                        deriv(i, c) = std::exp(eta(i, c) - logZ);
-                    deriv(i, label) -= 1;
-                }
-            }
-        } else {
+        if (!categorical()) {
             for (Eigen::Index c = 0; c < k; ++c) {
-                for (Eigen::Index i = 0; i < rows; ++i) {
-                    double v;
-                    if (!elementLoss(
-                            m_problem, m_Y(start + i, c), eta(i, c), v, wantGrad ? &deriv(i, c) : nullptr, nullptr)) {
-                        out.finite = false;
-                        out.value = kInf;
-                        return;
-                    }
-                    sum += v;
+                eta.head(rows).setConstant(theta(p, c));
+                kernels::multiplyAdd(Xb, m_X.rows(), rows, p, theta.col(c).data(), eta.data());
+                if (!blockLoss(
+                        m_problem, m_Y.col(c).data() + start, eta.data(), rows, sum, wantGrad ? deriv.data() : nullptr))
+                    return fail();
+                if (wantGrad) {
+                    kernels::transposeMultiplyAdd(Xb, m_X.rows(), rows, p, deriv.data(), out.grad.col(c).data());
+                    out.grad(p, c) += deriv.head(rows).sum();
                 }
             }
+            continue;
         }
-        if (!std::isfinite(sum)) {
-            out.finite = false;
-            out.value = kInf;
-            return;
+
+        etaAll.noalias() = m_X.middleRows(start, rows) * theta.topRows(p);
+        etaAll.rowwise() += theta.row(p);
+        if (wantGrad)
+            derivAll.resize(rows, k);
+        for (Eigen::Index i = 0; i < rows; ++i) {
+            const double top = etaAll.row(i).maxCoeff();
+            double z = 0;
+            for (Eigen::Index c = 0; c < k; ++c)
+                z += std::exp(etaAll(i, c) - top);
+            const double logZ = top + std::log(z);
+            const auto label = Eigen::Index(m_Y(start + i, 0));
+            sum += logZ - etaAll(i, label);
+            if (wantGrad) {
+                for (Eigen::Index c = 0; c < k; ++c)
+                    derivAll(i, c) = std::exp(etaAll(i, c) - logZ);
+                derivAll(i, label) -= 1;
+            }
         }
+        if (!std::isfinite(sum))
+            return fail();
         if (wantGrad) {
-            if (rowMajor)
-                out.grad.topRows(p).noalias() += m_rowMajor.middleRows(start, rows).transpose() * deriv;
-            else
-                out.grad.topRows(p).noalias() += m_X.middleRows(start, rows).transpose() * deriv;
-            out.grad.row(p) += deriv.colwise().sum();
+            out.grad.topRows(p).noalias() += m_X.middleRows(start, rows).transpose() * derivAll;
+            out.grad.row(p) += derivAll.colwise().sum();
         }
     }
+    if (!std::isfinite(sum))
+        return fail();
     out.value = sum;
 }
 
@@ -418,23 +454,31 @@ double SmoothLoss::valueOnRows(
     return accumulateRows(theta, rows, grad);
 }
 
-bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
-    Eigen::Index offset) const
+bool SmoothLoss::hessian(
+    const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows) const
 {
     const Eigen::Index n = m_X.rows();
     const Eigen::Index p = m_X.cols();
     const Eigen::Index k = m_outputs;
     const Eigen::Index q = p + 1;
 
-    // The rows used: all of them, or an evenly spaced sample.
-    std::vector<Eigen::Index> rowIndex;
+    // The rows used: all of them, or an evenly spaced sample, gathered once per fit into a contiguous copy
+    // (with the intercept's column of ones): gathering rows of column-major X costs more than the product.
     const bool sampled = sampleRows > 0 && sampleRows < n;
-    if (sampled) {
-        const Eigen::Index stride = n / sampleRows;
-        for (Eigen::Index i = offset % stride; i < n; i += stride)
-            rowIndex.push_back(i);
+    if (sampled && m_sampleStride != n / sampleRows) {
+        m_sampleStride = n / sampleRows;
+        const Eigen::Index count = (n + m_sampleStride - 1) / m_sampleStride;
+        m_sampleX.resize(count, q);
+        m_sampleY.resize(count, m_Y.cols());
+        for (Eigen::Index j = 0; j < p; ++j)
+            for (Eigen::Index r = 0; r < count; ++r)
+                m_sampleX(r, j) = m_X(r * m_sampleStride, j);
+        m_sampleX.col(p).setOnes();
+        for (Eigen::Index c = 0; c < m_Y.cols(); ++c)
+            for (Eigen::Index r = 0; r < count; ++r)
+                m_sampleY(r, c) = m_Y(r * m_sampleStride, c);
     }
-    const Eigen::Index used = sampled ? Eigen::Index(rowIndex.size()) : n;
+    const Eigen::Index used = sampled ? m_sampleX.rows() : n;
     const double norm = 1.0 / double(used);
 
     // Curvature weights per (row, output) pair, or per (row, class, class) for Categorical.
@@ -457,25 +501,16 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
                 return;
             }
             const Eigen::Index rows = std::min(blockRows, end - start);
-            Xb.resize(rows, q);
             if (sampled) {
-                for (Eigen::Index i = 0; i < rows; ++i) {
-                    const Eigen::Index r = rowIndex[size_t(start + i)];
-                    if (m_rowMajor.size())
-                        Xb.row(i).head(p) = m_rowMajor.row(r);
-                    else
-                        Xb.row(i).head(p) = m_X.row(r);
-                }
-            } else if (m_rowMajor.size()) {
-                Xb.leftCols(p) = m_rowMajor.middleRows(start, rows);
+                Xb = m_sampleX.middleRows(start, rows);
             } else {
+                Xb.resize(rows, q);
                 Xb.leftCols(p) = m_X.middleRows(start, rows);
+                Xb.col(p).setOnes();
             }
-            Xb.col(p).setOnes();
-            Eigen::MatrixXd eta = Xb * theta;
-            auto yOf = [&](Eigen::Index i, Eigen::Index c) {
-                return m_Y(sampled ? rowIndex[size_t(start + i)] : start + i, c);
-            };
+            const Eigen::MatrixXd eta = Xb * theta;
+            auto yOf
+                = [&](Eigen::Index i, Eigen::Index c) { return sampled ? m_sampleY(start + i, c) : m_Y(start + i, c); };
 
             if (!categorical()) {
                 Eigen::VectorXd w(rows);

@@ -36,10 +36,9 @@ public:
     // Hessian of the data term at theta. For a non-categorical model the outputs are independent: blocks[k]
     // is the (p+1, p+1) Hessian of output k. For Categorical, blocks holds one matrix over vec(theta)
     // (column-major, (p+1)k square). Negative curvature of non-canonical links is clipped to zero. When
-    // sampleRows < n, the Hessian is estimated from every (n / sampleRows)-th row starting at offset.
+    // sampleRows < n, the Hessian is estimated from every (n / sampleRows)-th row (the same rows on every call).
     // Returns false when the computation was cancelled.
-    bool hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
-        Eigen::Index offset) const;
+    bool hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows) const;
 
     // The mean of the observation model at theta (n, k): the rates (Categorical: class probabilities).
     Eigen::MatrixXd mean(const Eigen::MatrixXd& theta) const;
@@ -56,11 +55,14 @@ private:
 
     const GlmProblem& m_problem;
     const Eigen::MatrixXd& m_X;
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m_rowMajor; // empty: use m_X
     const Eigen::MatrixXd& m_Y;
     Eigen::Index m_outputs;
     const std::atomic<bool>* m_cancel;
     int m_threads;
+    // The rows the sampled Hessian uses (X with a column of ones, and Y), gathered on first use.
+    mutable Eigen::MatrixXd m_sampleX;
+    mutable Eigen::MatrixXd m_sampleY;
+    mutable Eigen::Index m_sampleStride = 0;
 };
 
 // Per-element loss: value, first and second derivative in eta, for one (observation, link) pair.

@@ -1,0 +1,22 @@
+#pragma once
+
+// The inner loops of a pass over a block of column-major X, on raw pointers. kernels.cpp holds a portable
+// version and, selected at run time when the processor has them, AVX2/FMA versions; it includes no Eigen, so
+// that no inline template compiled for AVX2 can leak into code that runs on any x86-64.
+
+#include <cstddef>
+
+namespace nemoscope::fit::detail::kernels {
+
+// eta[i] += sum_j X[i + j ld] w[j], for i < rows and j < cols.
+void multiplyAdd(
+    const double* X, std::ptrdiff_t ld, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* w, double* eta);
+
+// g[j] += sum_i X[i + j ld] d[i], for i < rows and j < cols.
+void transposeMultiplyAdd(
+    const double* X, std::ptrdiff_t ld, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* d, double* g);
+
+// "avx2" or "portable": what the two functions above run on this processor.
+const char* instructionSet();
+
+} // namespace nemoscope::fit::detail::kernels
