@@ -471,9 +471,11 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
                 .arg(X.cols())
                 .arg(Y.cols()));
 
-    // Rows with NaN or Inf.
+    // Rows with NaN or Inf. Clean data (the usual case) is checked in one contiguous sweep; rows of
+    // column-major X are strided.
+    const bool allFinite = X.allFinite() && Y.allFinite();
     Eigen::Index badRows = 0, badX = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index i = 0; i < n && !allFinite; ++i) {
         const bool xBad = !X.row(i).allFinite();
         const bool yBad = !Y.row(i).allFinite();
         badX += xBad;
@@ -494,7 +496,7 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
     double example = 0;
     const int categories = problem.observation == Observation::Categorical ? categoryCount(problem, Y) : 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-        if (!X.row(i).allFinite() || !Y.row(i).allFinite())
+        if (!allFinite && (!X.row(i).allFinite() || !Y.row(i).allFinite()))
             continue;
         for (Eigen::Index c = 0; c < Y.cols(); ++c) {
             const double y = Y(i, c);
@@ -784,7 +786,10 @@ FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const 
         result.dofResidPerOutput = dof;
         result.dofResid = dof(0);
 
-        const Eigen::MatrixXd mu = loss.mean(outcome.theta);
+        // The mean (one more pass over X) only where the scale needs it.
+        const bool needsMean
+            = problem.observation == Observation::Gamma || problem.observation == Observation::Gaussian;
+        const Eigen::MatrixXd mu = needsMean ? loss.mean(outcome.theta) : Eigen::MatrixXd();
         if (problem.observation == Observation::Categorical) {
             result.scale = Eigen::VectorXd::Ones(1);
         } else {

@@ -454,8 +454,8 @@ double SmoothLoss::valueOnRows(
     return accumulateRows(theta, rows, grad);
 }
 
-bool SmoothLoss::hessian(
-    const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows) const
+bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
+    Eigen::Index offset) const
 {
     const Eigen::Index n = m_X.rows();
     const Eigen::Index p = m_X.cols();
@@ -465,18 +465,19 @@ bool SmoothLoss::hessian(
     // The rows used: all of them, or an evenly spaced sample, gathered once per fit into a contiguous copy
     // (with the intercept's column of ones): gathering rows of column-major X costs more than the product.
     const bool sampled = sampleRows > 0 && sampleRows < n;
-    if (sampled && m_sampleStride != n / sampleRows) {
+    if (sampled && (m_sampleStride != n / sampleRows || m_sampleOffset != offset % (n / sampleRows))) {
         m_sampleStride = n / sampleRows;
-        const Eigen::Index count = (n + m_sampleStride - 1) / m_sampleStride;
+        m_sampleOffset = offset % m_sampleStride;
+        const Eigen::Index count = (n - m_sampleOffset + m_sampleStride - 1) / m_sampleStride;
         m_sampleX.resize(count, q);
         m_sampleY.resize(count, m_Y.cols());
         for (Eigen::Index j = 0; j < p; ++j)
             for (Eigen::Index r = 0; r < count; ++r)
-                m_sampleX(r, j) = m_X(r * m_sampleStride, j);
+                m_sampleX(r, j) = m_X(m_sampleOffset + r * m_sampleStride, j);
         m_sampleX.col(p).setOnes();
         for (Eigen::Index c = 0; c < m_Y.cols(); ++c)
             for (Eigen::Index r = 0; r < count; ++r)
-                m_sampleY(r, c) = m_Y(r * m_sampleStride, c);
+                m_sampleY(r, c) = m_Y(m_sampleOffset + r * m_sampleStride, c);
     }
     const Eigen::Index used = sampled ? m_sampleX.rows() : n;
     const double norm = 1.0 / double(used);

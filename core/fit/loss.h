@@ -36,9 +36,10 @@ public:
     // Hessian of the data term at theta. For a non-categorical model the outputs are independent: blocks[k]
     // is the (p+1, p+1) Hessian of output k. For Categorical, blocks holds one matrix over vec(theta)
     // (column-major, (p+1)k square). Negative curvature of non-canonical links is clipped to zero. When
-    // sampleRows < n, the Hessian is estimated from every (n / sampleRows)-th row (the same rows on every call).
-    // Returns false when the computation was cancelled.
-    bool hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows) const;
+    // sampleRows < n, the Hessian is estimated from every (n / sampleRows)-th row starting at offset (modulo
+    // that stride); the rows are gathered once per offset. Returns false when the computation was cancelled.
+    bool hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
+        Eigen::Index offset) const;
 
     // The mean of the observation model at theta (n, k): the rates (Categorical: class probabilities).
     Eigen::MatrixXd mean(const Eigen::MatrixXd& theta) const;
@@ -63,6 +64,7 @@ private:
     mutable Eigen::MatrixXd m_sampleX;
     mutable Eigen::MatrixXd m_sampleY;
     mutable Eigen::Index m_sampleStride = 0;
+    mutable Eigen::Index m_sampleOffset = 0;
 };
 
 // Per-element loss: value, first and second derivative in eta, for one (observation, link) pair.

@@ -24,7 +24,7 @@ constexpr double kDefaultTol = 1e-10;
 constexpr int kFirstOrderMaxIter = 200000;
 constexpr int kSecondOrderMaxIter = 500;
 // Curvature pairs kept by the Newton solver when its Hessian is sampled.
-constexpr size_t kCurvatureMemory = 10;
+constexpr size_t kCurvatureMemory = 20;
 
 double dot(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b)
 {
@@ -66,6 +66,21 @@ SolverOutcome finish(SolverRun& run, FitStatus status, const QString& message, E
     const double value = run.smooth(theta, &grad);
     out.objective = value + run.penalty().nonSmoothValue(theta);
     out.gradientNorm = std::isfinite(value) ? run.penalty().minimalSubgradient(theta, grad).norm() : kInf;
+    out.theta = std::move(theta);
+    out.iterations = iterations;
+    return out;
+}
+
+// As finish, at a point whose smooth value f and gradient are known: no further pass over the data.
+SolverOutcome finishAt(
+    SolverRun& run, FitStatus status, Eigen::MatrixXd theta, int iterations, double f, const Eigen::MatrixXd& grad)
+{
+    if (run.cancelled())
+        return finish(run, status, {}, std::move(theta), iterations);
+    SolverOutcome out;
+    out.status = status;
+    out.objective = f + run.penalty().nonSmoothValue(theta);
+    out.gradientNorm = run.penalty().minimalSubgradient(theta, grad).norm();
     out.theta = std::move(theta);
     out.iterations = iterations;
     return out;
@@ -895,12 +910,16 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     // norm at least halves per step. The exact gradient keeps the optimum exact; the sample only slows
     // convergence from quadratic to fast linear, while one full Hessian costs as much as p passes over the data.
     const Eigen::Index sampleRows = std::max<Eigen::Index>(5000, 8 * q);
-    const double reuseRatio = 0.5;
+    // With the L-BFGS corrections (smooth problems) a new sample Hessian pays only while the steps stall far
+    // from the optimum; near it the corrections make up for the sampling error better than a new sample.
+    const bool corrected = pen.smoothOnly() && !loss.categorical();
+    const double reuseRatio = corrected ? 0.9 : 0.5;
     const bool sampled = n > 2 * sampleRows;
     const Eigen::Index hessianRows = sampled ? sampleRows : n;
     const bool categorical = loss.categorical();
     bool haveHessian = false;
     double previousGradientNorm = kInf;
+    double lastAlpha = 1;
 
     Eigen::MatrixXd grad;
     double f = run.smooth(theta, &grad);
@@ -914,12 +933,13 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
 
     for (int it = 1; it <= maxIter; ++it) {
         if (gradientNorm <= tol)
-            return finish(run, FitStatus::Converged, {}, theta, it - 1);
+            return finishAt(run, FitStatus::Converged, theta, it - 1, f, grad);
 
-        const bool reuse = sampled && haveHessian && gradientNorm <= reuseRatio * previousGradientNorm;
+        const bool reuse
+            = sampled && haveHessian && lastAlpha == 1 && gradientNorm <= reuseRatio * previousGradientNorm;
         previousGradientNorm = gradientNorm;
         if (!reuse) {
-            if (!loss.hessian(theta, blocks, hessianRows))
+            if (!loss.hessian(theta, blocks, hessianRows, corrected ? 0 : it))
                 return cancelledAt(run, theta, it - 1);
             haveHessian = true;
         }
@@ -1062,7 +1082,8 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
             return stalled(run, theta, it, gradientNorm, tol);
 
         const double decrease = F - FNext;
-        if (sampled && pen.smoothOnly() && !categorical) {
+        lastAlpha = alpha;
+        if (sampled && corrected) {
             CurvaturePair pair { next - theta, nextGrad - grad, 0 };
             const double sy = dot(pair.s, pair.y);
             if (sy > kEps * pair.s.norm() * pair.y.norm()) {
@@ -1081,10 +1102,10 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
             return cancelledAt(run, theta, it);
         // A full step that changes nothing at all: the optimum to within rounding.
         if (decrease <= 0 && alpha == 1 && gradientNorm <= std::max(tol, 1e-7) * 10)
-            return finish(run, FitStatus::Converged, {}, theta, it);
+            return finishAt(run, FitStatus::Converged, theta, it, f, grad);
     }
     if (gradientNorm <= tol)
-        return finish(run, FitStatus::Converged, {}, theta, maxIter);
+        return finishAt(run, FitStatus::Converged, theta, maxIter, f, grad);
     return reachedMaxIter(run, theta, maxIter, gradientNorm, tol);
 }
 
