@@ -1,5 +1,6 @@
 #include "fit/glm.h"
 
+#include "fit/kernels.h"
 #include "fit/loss.h"
 #include "fit/solvers.h"
 #include "logging.h"
@@ -810,7 +811,8 @@ FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const 
     if (control.progress)
         control.progress(FitProgress { result.iterations, result.objective, result.gradientNorm });
     qCDebug(lcFit) << toString(options.solver) << toString(result.status) << "after" << result.iterations
-                   << "iterations, objective" << result.objective << "in" << result.seconds << "s";
+                   << "iterations, objective" << result.objective << "in" << result.seconds << "s,"
+                   << detail::kernels::instructionSet() << "kernels";
     return result;
 }
 

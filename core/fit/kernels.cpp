@@ -1,5 +1,7 @@
 #include "fit/kernels.h"
 
+#include <string_view>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define NEMOSCOPE_FIT_AVX2 1
@@ -153,28 +155,47 @@ __attribute__((target("avx2,fma"))) void transposeMultiplyAddAvx2(
 
 #endif
 
+bool processorHasAvx2()
+{
+#ifdef NEMOSCOPE_FIT_AVX2
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
 struct Dispatch
 {
     decltype(&multiplyAddPortable) multiplyAdd = multiplyAddPortable;
     decltype(&transposeMultiplyAddPortable) transposeMultiplyAdd = transposeMultiplyAddPortable;
     const char* name = "portable";
 
-    Dispatch()
+    bool select(std::string_view set)
     {
+        if (set == "portable") {
+            *this = Dispatch();
+            return true;
+        }
 #ifdef NEMOSCOPE_FIT_AVX2
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (set == "avx2" && processorHasAvx2()) {
             multiplyAdd = multiplyAddAvx2;
             transposeMultiplyAdd = transposeMultiplyAddAvx2;
             name = "avx2";
+            return true;
         }
 #endif
+        return false;
     }
 };
 
-const Dispatch& dispatch()
+Dispatch& dispatch()
 {
-    static const Dispatch chosen;
+    static Dispatch chosen = [] {
+        Dispatch best;
+        best.select("avx2");
+        return best;
+    }();
     return chosen;
 }
 
@@ -193,6 +214,11 @@ void transposeMultiplyAdd(const double* X, Index ld, Index rows, Index cols, con
 const char* instructionSet()
 {
     return dispatch().name;
+}
+
+bool useInstructionSet(std::string_view set)
+{
+    return dispatch().select(set);
 }
 
 } // namespace nemoscope::fit::detail::kernels

@@ -5,6 +5,7 @@
 // that no inline template compiled for AVX2 can leak into code that runs on any x86-64.
 
 #include <cstddef>
+#include <string_view>
 
 namespace nemoscope::fit::detail::kernels {
 
@@ -18,5 +19,9 @@ void transposeMultiplyAdd(
 
 // "avx2" or "portable": what the two functions above run on this processor.
 const char* instructionSet();
+
+// Switches the two functions to "portable" or "avx2" (so that tests can compare them); false, and nothing
+// changes, when the processor lacks the set. Not thread-safe: call it while no fit runs.
+bool useInstructionSet(std::string_view set);
 
 } // namespace nemoscope::fit::detail::kernels
