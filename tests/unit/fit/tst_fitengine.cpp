@@ -8,6 +8,7 @@
 #include "data/dataset.h"
 #include "fit/glm.h"
 #include "fit/kernels.h"
+#include "fit/loss.h"
 
 #include <Eigen/Dense>
 #include <QFile>
@@ -130,6 +131,7 @@ private slots:
     void progressCallback();
     void cancellation_data();
     void cancellation();
+    void canonicalLossesMatchElementLoss();
     void kernelsMatchEigen_data();
     void kernelsMatchEigen();
     void sampledNewtonReachesTheOptimum_data();
@@ -841,6 +843,49 @@ void TestFitEngine::cancellation()
     if (iterated)
         QVERIFY(result.hasModel());
     QVERIFY(result.message.contains(QStringLiteral("cancelled")));
+}
+
+// Poisson with exp and Bernoulli with logistic have vectorised loops of their own: on every scale of the
+// linear predictor (down to exp underflowing and up to the edge of overflow) they give the value and the
+// derivative that the per-element definition gives.
+void TestFitEngine::canonicalLossesMatchElementLoss()
+{
+    using nemoscope::fit::detail::elementLoss;
+    using nemoscope::fit::detail::SmoothLoss;
+    const std::vector<double> etas { -745.0, -700.0, -40.0, -37.5, -20.0, -1.0, -1e-9, 0.0, 1e-12, 0.5, 3.0, 19.0, 36.0,
+        40.0, 300.0, 700.0 };
+    for (const auto& [observation, link, labels] : { std::tuple<Observation, InverseLink, std::vector<double>> {
+                                                         Observation::Poisson, InverseLink::Exp, { 0.0, 3.0 } },
+             { Observation::Bernoulli, InverseLink::Logistic, { 0.0, 1.0 } } }) {
+        GlmProblem problem;
+        problem.observation = observation;
+        problem.link = link;
+        for (double y : labels) {
+            for (double eta : etas) {
+                const Eigen::MatrixXd X = Eigen::MatrixXd::Constant(1, 1, eta);
+                const Eigen::MatrixXd Y = Eigen::MatrixXd::Constant(1, 1, y);
+                Eigen::MatrixXd theta(2, 1);
+                theta << 1.0, 0.0;
+                const SmoothLoss loss(problem, X, Y, 1, nullptr);
+                Eigen::MatrixXd grad;
+                const double value = loss.value(theta, &grad);
+                double expected = 0, d1 = 0;
+                const bool inside = elementLoss(problem, y, eta, expected, &d1, nullptr);
+                const QString where = QStringLiteral("%1, y %2, eta %3: %4 against %5")
+                                          .arg(toString(observation))
+                                          .arg(y)
+                                          .arg(eta)
+                                          .arg(value, 0, 'g', 17)
+                                          .arg(expected, 0, 'g', 17);
+                if (!inside || !std::isfinite(expected)) {
+                    QVERIFY2(!std::isfinite(value), qPrintable(where));
+                    continue;
+                }
+                QVERIFY2(std::abs(value - expected) <= 4e-16 * std::abs(expected) + 1e-300, qPrintable(where));
+                QVERIFY2(std::abs(grad(1, 0) - d1) <= 4e-16 * std::abs(d1) + 1e-300, qPrintable(where));
+            }
+        }
+    }
 }
 
 void TestFitEngine::kernelsMatchEigen_data()
