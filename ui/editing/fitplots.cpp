@@ -70,10 +70,12 @@ std::vector<PredictionBin> binByPrediction(const Eigen::VectorXd& predicted, con
     return result;
 }
 
+// Each view is given its chart at construction: QChartView() would make a default chart that
+// setChart() leaves for the caller to delete.
 ObjectivePlot::ObjectivePlot(QWidget* parent)
-    : QChartView(parent)
+    : QChartView(makeChart(tr("Objective per iteration")), parent)
 {
-    QChart* chart = makeChart(tr("Objective per iteration"));
+    QChart* chart = this->chart();
     chart->legend()->hide();
     m_series = new QLineSeries;
     chart->addSeries(m_series);
@@ -87,7 +89,6 @@ ObjectivePlot::ObjectivePlot(QWidget* parent)
     chart->addAxis(m_yAxis, Qt::AlignLeft);
     m_series->attachAxis(m_xAxis);
     m_series->attachAxis(m_yAxis);
-    setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 200);
 
@@ -141,9 +142,8 @@ void ObjectivePlot::rescale()
 }
 
 CoefficientPlot::CoefficientPlot(QWidget* parent)
-    : QChartView(parent)
+    : QChartView(makeChart(tr("Coefficients before and after the fit")), parent)
 {
-    setChart(makeChart(tr("Coefficients before and after the fit")));
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 200);
 }
@@ -210,9 +210,8 @@ void CoefficientPlot::setCoefficients(const Eigen::VectorXd& before, const Eigen
 }
 
 PredictedObservedPlot::PredictedObservedPlot(QWidget* parent)
-    : QChartView(parent)
+    : QChartView(makeChart(tr("Predicted against observed (binned)")), parent)
 {
-    setChart(makeChart(tr("Predicted against observed (binned)")));
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 200);
 }
