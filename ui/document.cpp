@@ -162,6 +162,16 @@ void Document::reportReadFault(const QString& member, const QString& reason)
     qCDebug(lcUi) << "member" << member << "of" << m_path << "failed to read:" << reason;
     m_readFaults.append({ Problem::Severity::Error, member, reason });
     updateProblems();
+    emit readFaultReported(member);
+}
+
+QString Document::readFault(const QString& member) const
+{
+    for (const Problem& problem : m_readFaults) {
+        if (problem.where == member)
+            return problem.message;
+    }
+    return {};
 }
 
 void Document::notifyModelChanged()

@@ -89,6 +89,8 @@ public:
     // A member that listed well but failed when its bytes were read (a CRC mismatch, a deflate stream that
     // runs long): it joins problems() until the file is read again.
     void reportReadFault(const QString& member, const QString& reason);
+    // Why member failed when it was read, or an empty string.
+    QString readFault(const QString& member) const;
 
     // True once the file on disk changed (or went away) since it was opened, reloaded or saved.
     bool isChangedOnDisk() const { return m_changedOnDisk; }
@@ -109,6 +111,8 @@ signals:
     void fitChanged();
     void modifiedChanged(bool modified);
     void problemsChanged();
+    // reportReadFault() recorded a new fault of member.
+    void readFaultReported(const QString& member);
     void pathChanged(const QString& path);
     // The file changed on disk, or was removed: the window offers a reload.
     void changedOnDisk();

@@ -148,6 +148,8 @@ void DocumentTreeModel::setDocument(Document* document)
         connect(m_document, &Document::modelChanged, this, &DocumentTreeModel::rebuild);
         connect(m_document, &Document::fitChanged, this, &DocumentTreeModel::rebuild);
         connect(m_document, &Document::reloaded, this, &DocumentTreeModel::rebuild);
+        connect(m_document, &Document::readFaultReported, this,
+            [this](const QString& member) { markReadFaults(m_root.get(), member, true); });
     }
     rebuild();
 }
@@ -175,8 +177,33 @@ void DocumentTreeModel::rebuild()
             buildModel(m_root.get());
         else
             buildMembers(m_root.get());
+        markReadFaults(m_root.get(), {}, false);
     }
     endResetModel();
+}
+
+void DocumentTreeModel::markReadFaults(Item* parent, const QString& member, bool notify)
+{
+    if (!m_document || !parent)
+        return;
+    for (const auto& child : parent->children) {
+        Item* item = child.get();
+        markReadFaults(item, member, notify);
+        if (item->member.isEmpty() || item->kind == Kind::Refused || (!member.isEmpty() && item->member != member))
+            continue;
+        const QString reason = m_document->readFault(item->member);
+        if (reason.isEmpty())
+            continue;
+        // As a member refused when the archive was listed: the reason in place of the value, no array.
+        item->kind = Kind::Refused;
+        item->error = reason;
+        item->value = reason;
+        item->hasArray = false;
+        item->toolTip = tr("<p>This member cannot be read:</p><p>%1</p>").arg(reason.toHtmlEscaped());
+        const QModelIndex first = notify ? indexOf(item) : QModelIndex();
+        if (first.isValid())
+            emit dataChanged(first, first.siblingAtColumn(columnCount(first.parent()) - 1));
+    }
 }
 
 DocumentTreeModel::Item* DocumentTreeModel::addItem(Item* parent, Kind kind, const QString& name)

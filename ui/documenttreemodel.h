@@ -94,6 +94,9 @@ private:
     void buildModel(Item* root);
     void buildMembers(Item* root);
     Item* addItem(Item* parent, Kind kind, const QString& name);
+    // Marks the member items below parent that failed when their bytes were read (member empty: every
+    // such item); notify emits dataChanged for each (not while the model is being reset).
+    void markReadFaults(Item* parent, const QString& member, bool notify);
     void addParam(Item* parent, const QString& name, const model::ParamNode& node, const QString& key);
     Item* itemAt(const QModelIndex& index) const;
     QModelIndex indexOf(const Item* item) const;

@@ -6,6 +6,7 @@
 // 100,000 members opens and its tree answers selection and filtering.
 #include "arrayviewer.h"
 #include "document.h"
+#include "documenttreemodel.h"
 #include "documentview.h"
 #include "hostilefiles.h"
 #include "mainwindow.h"
@@ -156,7 +157,8 @@ void TestHostileWindow::windowShowsTheProblem()
     // A fault found only when the member's bytes are read shows once the user looks at the member.
     DocumentView* view = m_window->currentView();
     QVERIFY(view);
-    if (!problemFor(document->problems(), hostile) && !hostile.anyBadMember) {
+    const bool faultAtReadTime = !problemFor(document->problems(), hostile) && !hostile.anyBadMember;
+    if (faultAtReadTime) {
         for (const QString& member : hostile.badMembers) {
             if (document->archive()->member(member))
                 QVERIFY2(showMember(view, member), qPrintable(member));
@@ -174,6 +176,16 @@ void TestHostileWindow::windowShowsTheProblem()
         const bool listed = std::any_of(shown.cbegin(), shown.cend(),
             [&](const QString& text) { return text.contains(problem->message) && text.contains(problem->where); });
         QVERIFY2(listed, qPrintable(shown.join(QLatin1Char('\n'))));
+        // The member's node in the tree turns into a refused one, with the reason, as one refused when
+        // the archive was listed does.
+        if (faultAtReadTime) {
+            const DocumentTreeModel* tree = view->treeModel();
+            const QModelIndexList found = tree->match(tree->index(0, 0), DocumentTreeModel::MemberRole, problem->where,
+                1, Qt::MatchExactly | Qt::MatchRecursive);
+            QVERIFY2(!found.isEmpty(), qPrintable(problem->where));
+            QCOMPARE(found.front().data(DocumentTreeModel::KindRole).toInt(), int(DocumentTreeModel::Kind::Refused));
+            QCOMPARE(found.front().data(DocumentTreeModel::ErrorRole).toString(), problem->message);
+        }
     }
 
     // The good members still show as arrays.
