@@ -13,13 +13,18 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QDir>
+#include <QEvent>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTimer>
@@ -159,6 +164,11 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
     m_tree->header()->setSectionResizeMode(DocumentTreeModel::ValueColumn, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(DocumentTreeModel::TypeColumn, QHeaderView::Interactive);
     leftLayout->addWidget(m_tree, 1);
+    m_tree->viewport()->installEventFilter(this);
+    connect(m_tree->header(), &QHeaderView::sectionResized, this, [this](int section) {
+        if (!m_fittingColumns && section != DocumentTreeModel::ValueColumn)
+            m_columnsSizedByUser = true;
+    });
 
     // Right: the detail area.
     auto* right = new QWidget(m_splitter);
@@ -179,8 +189,7 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
         [this](const QModelIndex& current) { onCurrentChanged(current); });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_tree->expandToDepth(m_model->effectiveMode() == DocumentTreeModel::Mode::Model ? 1 : 0);
-        m_tree->resizeColumnToContents(DocumentTreeModel::NameColumn);
-        m_tree->resizeColumnToContents(DocumentTreeModel::TypeColumn);
+        fitTreeColumns(true);
         updateBanners();
         showOverview();
     });
@@ -191,6 +200,31 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
 
     m_model->setDocument(document);
     m_rawToggle->setEnabled(document->spec() != nullptr);
+}
+
+void DocumentView::fitTreeColumns(bool toContents)
+{
+    const int width = m_tree->viewport()->width();
+    if (width <= 0)
+        return;
+    const QScopedValueRollback<bool> guard(m_fittingColumns, true);
+    // Until the user drags a column edge, the columns follow their contents; after, they are only kept
+    // from squeezing out the value column.
+    if (toContents || !m_columnsSizedByUser) {
+        m_tree->resizeColumnToContents(DocumentTreeModel::NameColumn);
+        m_tree->resizeColumnToContents(DocumentTreeModel::TypeColumn);
+    }
+    const int name = std::min(m_tree->columnWidth(DocumentTreeModel::NameColumn), width / 2);
+    const int type = std::min(m_tree->columnWidth(DocumentTreeModel::TypeColumn), width / 4);
+    m_tree->setColumnWidth(DocumentTreeModel::NameColumn, name);
+    m_tree->setColumnWidth(DocumentTreeModel::TypeColumn, type);
+}
+
+bool DocumentView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_tree->viewport() && event->type() == QEvent::Resize)
+        fitTreeColumns(false);
+    return QWidget::eventFilter(watched, event);
 }
 
 DocumentView::~DocumentView()
@@ -462,14 +496,26 @@ void DocumentView::showOverview()
                   "viewer with statistics and plots. <b>Raw members</b> shows the archive as stored: one "
                   ".npy member per flattened key.</p>")
                    .arg(spec->isFitted() ? tr("this model is fitted") : tr("empty: this model is not fitted yet"));
-        const model::NemosFile* file = m_document->nemosFile();
-        text += tr("<p>In Python:</p><pre>%1</pre>").arg(file->pythonSnippet().toHtmlEscaped());
+        text += tr("<p>In Python:</p>");
     } else {
         text = tr("<p>A NumPy file: each member is one array. Select a member to browse its values, slice "
                   "arrays of more dimensions, compute statistics and plot. Nothing in the file is executed: "
                   "members holding Python objects (pickles) are listed with the reason they are not read.</p>");
     }
     layout->addWidget(wrappedLabel(text, panel));
+    if (const model::NemosFile* file = m_document->nemosFile(); file && m_document->spec()) {
+        // The snippet in a box of its own, scrolling sideways, so that a long path does not widen the
+        // text above it.
+        auto* snippet = new QPlainTextEdit(file->pythonSnippet(), panel);
+        snippet->setObjectName(QStringLiteral("pythonSnippet"));
+        snippet->setReadOnly(true);
+        snippet->setLineWrapMode(QPlainTextEdit::NoWrap);
+        snippet->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        const int lines = int(snippet->document()->blockCount());
+        snippet->setFixedHeight(snippet->fontMetrics().lineSpacing() * (lines + 1) + 2 * snippet->frameWidth()
+            + snippet->horizontalScrollBar()->sizeHint().height());
+        layout->addWidget(snippet);
+    }
     layout->addStretch(1);
     showDetailWidget(scrollable(panel));
 }

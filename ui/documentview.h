@@ -65,7 +65,15 @@ signals:
     // The detail area now shows the selected node (after an array finished reading, too).
     void detailShown();
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    // Name and type columns sized to their contents, but never so wide that the value column, the one
+    // that matters, is squeezed out: together they take at most three quarters of the tree.
+    void fitTreeColumns(bool toContents);
+    bool m_fittingColumns = false;
+    bool m_columnsSizedByUser = false;
     void onCurrentChanged(const QModelIndex& current);
     void showNode(const QModelIndex& sourceIndex);
     void showMember(const QString& member, const QString& title);

@@ -103,6 +103,8 @@ EditingController::EditingController(MainWindow* window)
     m_editor = new HyperparameterEditor;
     m_dock = window->addToolDock(tr("Hyperparameters"), m_editor, Qt::RightDockWidgetArea);
     m_dock->setObjectName(QStringLiteral("hyperparametersDock"));
+    // The form fits in about 380 pixels; the tree and the detail area need the rest more.
+    window->resizeDocks({ m_dock }, { std::max(380, m_editor->minimumSizeHint().width()) }, Qt::Horizontal);
     window->setSaveHandler([this](Document* document) { return save(document); });
 
     // File menu: saving and the Python snippet, after Open.

@@ -25,9 +25,13 @@ QChart* makeChart(const QString& title)
 // Axis limits with a small margin, never an empty range.
 std::pair<double, double> padded(double low, double high)
 {
-    if (!(high > low)) {
-        const double pad = std::abs(low) > 0 ? std::abs(low) * 0.05 : 1.0;
-        return { low - pad, high + pad };
+    // A span of at least 1e-4 of the values (distinct tick labels at six digits): an objective that only moves by
+    // rounding (a refit that starts at the optimum) draws as a flat line, not as magnified rounding noise.
+    const double magnitude = std::max(std::abs(low), std::abs(high));
+    const double minimumSpan = magnitude > 0 ? 5e-5 * magnitude : 1.0;
+    if (high - low < minimumSpan) {
+        const double middle = low + (high - low) / 2;
+        return { middle - minimumSpan, middle + minimumSpan };
     }
     const double pad = (high - low) * 0.05;
     return { low - pad, high + pad };

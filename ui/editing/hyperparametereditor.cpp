@@ -167,7 +167,9 @@ HyperparameterEditor::HyperparameterEditor(QWidget* parent)
 
     m_kwargs = new QTableWidget(0, 3);
     m_kwargs->setHorizontalHeaderLabels({ tr("Option"), tr("Value"), tr("Type") });
-    m_kwargs->horizontalHeader()->setStretchLastSection(true);
+    // Key and value share the width of the dock; the short type name takes what it needs.
+    m_kwargs->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_kwargs->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     m_kwargs->verticalHeader()->hide();
     m_kwargs->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_kwargs->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);

@@ -18,6 +18,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QThreadPool>
+#include <QValueAxis>
 
 #include <random>
 
@@ -31,6 +32,7 @@ private slots:
     void workerDeliversEveryReportInOrder();
     void workerDropsReportsAfterCancel();
     void binsByPrediction();
+    void objectivePlotKeepsAFlatRunFlat();
     void refitsSeedExampleToReference();
     void cancelReturnsAtOnce();
     void pickerPreselectsAndChecks_data();
@@ -116,6 +118,34 @@ void TestFitFlow::binsByPrediction()
     predicted[0] = std::numeric_limits<double>::quiet_NaN();
     const std::vector<ui::PredictionBin> fine = ui::binByPrediction(predicted, observed, 100);
     QCOMPARE(fine.size(), size_t(5));
+}
+
+// A refit that starts at the optimum moves the objective by rounding only: the plot's vertical axis must
+// not magnify that noise to fill the chart, while a real decrease still fills it.
+void TestFitFlow::objectivePlotKeepsAFlatRunFlat()
+{
+    ui::ObjectivePlot plot;
+    auto verticalRange = [&plot] {
+        const auto axes = plot.chart()->axes(Qt::Vertical);
+        const auto* axis = axes.isEmpty() ? nullptr : qobject_cast<const QValueAxis*>(axes.front());
+        return axis ? std::pair { axis->min(), axis->max() } : std::pair { 0.0, 0.0 };
+    };
+    QList<QPointF> flat;
+    for (int i = 0; i < 200; ++i)
+        flat.append(QPointF(i, 0.9981718774585887 + (i % 3 - 1) * 1.1e-16));
+    plot.appendPoints(flat);
+    // The axis starts at 0 .. 1; the rescale follows the points within tens of milliseconds.
+    QTRY_VERIFY(verticalRange().first > 0.5);
+    const auto [low, high] = verticalRange();
+    QVERIFY(low < 0.9981718774585887 && high > 0.9981718774585887);
+    QVERIFY2(high - low > 1e-5 && high - low < 1e-3,
+        qPrintable(QStringLiteral("%1 .. %2").arg(low, 0, 'g', 17).arg(high, 0, 'g', 17)));
+
+    plot.reset();
+    plot.appendPoints({ QPointF(0, 2.5), QPointF(1, 1.2), QPointF(2, 0.9981718774585887) });
+    QTRY_VERIFY(verticalRange().second >= 2.5 && verticalRange().second < 3);
+    QVERIFY(verticalRange().first <= 0.9981718774585887);
+    QVERIFY(verticalRange().first > 0.8);
 }
 
 void TestFitFlow::refitsSeedExampleToReference()

@@ -21,6 +21,7 @@
 #include <QDropEvent>
 #include <QFile>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
@@ -86,6 +87,7 @@ private slots:
     void closingWithUnsavedChangesAsksFirst();
     void unresolvedNamesRequestMapping();
     void problemsDockListsRefusedMembers();
+    void treeKeepsTheValueColumnInView();
     void selectionShowsTheArrayViewer();
     void rawMembersToggleAndMemberReading();
     void changedFileOffersReload();
@@ -287,6 +289,32 @@ void TestMainWindow::unresolvedNamesRequestMapping()
     QVERIFY(openAndWait(*m_window, { testData(QStringLiteral("nemos/ridge_glm_params.npz")) }));
     QVERIFY(!m_window->mapNamesAction()->isEnabled());
     QVERIFY(!m_window->currentView()->findChild<QWidget*>(QStringLiteral("unresolvedBanner"))->isVisible());
+}
+
+// However narrow the tree gets, the name and type columns leave at least a quarter of it to the values;
+// once the user sizes a column by hand, a wider window keeps that width.
+void TestMainWindow::treeKeepsTheValueColumnInView()
+{
+    QVERIFY(openAndWait(*m_window, { testData(QStringLiteral("nemos/ridge_glm_params.npz")) }));
+    QTreeView* tree = m_window->currentView()->treeView();
+    QHeaderView* header = tree->header();
+    auto valueShare
+        = [&] { return double(header->sectionSize(DocumentTreeModel::ValueColumn)) / tree->viewport()->width(); };
+    for (const int width : { 1400, 700, 520 }) {
+        m_window->resize(width, 700);
+        QTRY_COMPARE(m_window->width(), width);
+        QTRY_VERIFY2(valueShare() >= 0.25,
+            qPrintable(QStringLiteral("window %1: value column %2 of %3")
+                           .arg(width)
+                           .arg(header->sectionSize(DocumentTreeModel::ValueColumn))
+                           .arg(tree->viewport()->width())));
+        QVERIFY(header->sectionSize(DocumentTreeModel::NameColumn) <= tree->viewport()->width() / 2);
+    }
+
+    header->resizeSection(DocumentTreeModel::NameColumn, 80);
+    m_window->resize(1400, 700);
+    QTRY_COMPARE(m_window->width(), 1400);
+    QCOMPARE(header->sectionSize(DocumentTreeModel::NameColumn), 80);
 }
 
 void TestMainWindow::problemsDockListsRefusedMembers()
