@@ -214,8 +214,8 @@ void DocumentView::fitTreeColumns(bool toContents)
         m_tree->resizeColumnToContents(DocumentTreeModel::NameColumn);
         m_tree->resizeColumnToContents(DocumentTreeModel::TypeColumn);
     }
-    const int name = std::min(m_tree->columnWidth(DocumentTreeModel::NameColumn), width / 2);
-    const int type = std::min(m_tree->columnWidth(DocumentTreeModel::TypeColumn), width / 4);
+    const int name = std::min(m_tree->columnWidth(DocumentTreeModel::NameColumn), width * 11 / 20);
+    const int type = std::min(m_tree->columnWidth(DocumentTreeModel::TypeColumn), width / 5);
     m_tree->setColumnWidth(DocumentTreeModel::NameColumn, name);
     m_tree->setColumnWidth(DocumentTreeModel::TypeColumn, type);
 }

@@ -103,6 +103,7 @@ EditingController::EditingController(MainWindow* window)
     m_editor = new HyperparameterEditor;
     m_dock = window->addToolDock(tr("Hyperparameters"), m_editor, Qt::RightDockWidgetArea);
     m_dock->setObjectName(QStringLiteral("hyperparametersDock"));
+    connect(m_dock->toggleViewAction(), &QAction::triggered, this, [this] { m_dockHiddenForArchive = false; });
     // The form fits in about 380 pixels; the tree and the detail area need the rest more.
     window->resizeDocks({ m_dock }, { std::max(380, m_editor->minimumSizeHint().width()) }, Qt::Horizontal);
     window->setSaveHandler([this](Document* document) { return save(document); });
@@ -177,6 +178,15 @@ void EditingController::setCurrent(Document* document)
     m_documentConnections.clear();
 
     m_current = document;
+    // A plain NumPy archive has no hyperparameters: its tree and arrays get the dock's room. The dock comes
+    // back with the next model, unless the user showed or hid it by hand in between.
+    if (document && !document->spec() && m_dock->isVisible()) {
+        m_dock->hide();
+        m_dockHiddenForArchive = true;
+    } else if (document && document->spec() && m_dockHiddenForArchive) {
+        m_dock->show();
+        m_dockHiddenForArchive = false;
+    }
     if (document) {
         m_documentConnections << connect(document, &Document::modelChanged, this, &EditingController::refreshEditor);
         m_documentConnections << connect(document, &Document::fitChanged, this, &EditingController::refreshEditor);

@@ -81,6 +81,7 @@ private:
     QPointer<Document> m_current;
     HyperparameterEditor* m_editor = nullptr;
     QDockWidget* m_dock = nullptr;
+    bool m_dockHiddenForArchive = false; // hidden by setCurrent() for a document without a model
     QPointer<MappingDialog> m_mappingDialog;
     QPointer<FitDialog> m_fitDialog;
     QAction* m_saveAction = nullptr;

@@ -11,6 +11,7 @@
 #include "model/nemosfile.h"
 
 #include <QAction>
+#include <QDockWidget>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -266,6 +267,19 @@ void TestEditingController::actionsFollowTheDocument()
     QVERIFY(!m_controller->saveAction()->isEnabled());
     QVERIFY(!m_controller->fitAction()->isEnabled());
     QVERIFY(!m_controller->editor()->spec().has_value());
+
+    // Its tab gives the hyperparameter dock's room to the arrays; the next model brings the dock back.
+    QDockWidget* dock = m_controller->editorDock();
+    QVERIFY(!dock->isVisible());
+    QVERIFY(open(QStringLiteral(NEMOSCOPE_TEST_DATA "/nemos/population_ridge_fitted.npz")));
+    QVERIFY(dock->isVisible());
+
+    // Once the user hides the dock, it stays hidden.
+    dock->toggleViewAction()->trigger();
+    QVERIFY(!dock->isVisible());
+    QVERIFY(open(QStringLiteral(NEMOSCOPE_TEST_DATA "/generic/dtype_zoo_compressed.npz")));
+    QVERIFY(open(QStringLiteral(NEMOSCOPE_TEST_DATA "/nemos/gamma_ridge_fitted.npz")));
+    QVERIFY(!dock->isVisible());
 }
 
 QTEST_MAIN(TestEditingController)

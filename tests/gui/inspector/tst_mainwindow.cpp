@@ -308,7 +308,7 @@ void TestMainWindow::treeKeepsTheValueColumnInView()
                            .arg(width)
                            .arg(header->sectionSize(DocumentTreeModel::ValueColumn))
                            .arg(tree->viewport()->width())));
-        QVERIFY(header->sectionSize(DocumentTreeModel::NameColumn) <= tree->viewport()->width() / 2);
+        QVERIFY(header->sectionSize(DocumentTreeModel::NameColumn) <= tree->viewport()->width() * 11 / 20);
     }
 
     header->resizeSection(DocumentTreeModel::NameColumn, 80);
