@@ -498,9 +498,10 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
     const int threads = threadsFor(used * q);
     std::vector<std::vector<Eigen::MatrixXd>> partial(threads);
     std::atomic<bool> stopped { false };
-    // About 3e7 multiply-adds per block: a cancel request is seen within a few milliseconds.
+    // About 8e7 multiply-adds per block: a cancel request is seen within a few tens of milliseconds, and
+    // each rank update has rows enough (some hundreds up to p ~ 500) to keep Eigen's product kernels busy.
     const Eigen::Index blockRows
-        = std::clamp<Eigen::Index>(Eigen::Index(3e7 / double(q * q * (categorical() ? pairs : 1))), 64, kBlockRows);
+        = std::clamp<Eigen::Index>(Eigen::Index(8e7 / double(q * q * (categorical() ? pairs : 1))), 16, kBlockRows);
 
     auto work = [&](int t, Eigen::Index begin, Eigen::Index end) {
         auto& acc = partial[size_t(t)];
