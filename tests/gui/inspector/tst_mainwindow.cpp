@@ -27,6 +27,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -296,6 +297,10 @@ void TestMainWindow::unresolvedNamesRequestMapping()
 void TestMainWindow::treeKeepsTheValueColumnInView()
 {
     QVERIFY(openAndWait(*m_window, { testData(QStringLiteral("nemos/ridge_glm_params.npz")) }));
+    // The overview's Python call sits in a box of its own (a long path scrolls there, not the page).
+    const auto* snippet = m_window->currentView()->findChild<QPlainTextEdit*>(QStringLiteral("pythonSnippet"));
+    QVERIFY(snippet);
+    QVERIFY(snippet->toPlainText().contains(QStringLiteral("nmo.load_model(")));
     QTreeView* tree = m_window->currentView()->treeView();
     QHeaderView* header = tree->header();
     auto valueShare
