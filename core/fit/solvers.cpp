@@ -23,6 +23,11 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 constexpr double kDefaultTol = 1e-10;
 constexpr int kFirstOrderMaxIter = 200000;
 constexpr int kSecondOrderMaxIter = 500;
+// First-order methods: a run whose best gradient mapping is below kPrecisionLimit and has not improved
+// by 10% over the last max(kStallIterations, half its iterations) is taken to sit at the limit of
+// floating-point precision (a sublinear rate, 1/k, still gains 50% over half the iterations).
+constexpr int kStallIterations = 2000;
+constexpr double kPrecisionLimit = 1e-7;
 // Curvature pairs kept by the Newton solver when its Hessian is sampled.
 constexpr size_t kCurvatureMemory = 20;
 
@@ -103,7 +108,7 @@ SolverOutcome outsideDomain(SolverRun& run, Eigen::MatrixXd theta)
 // When a line search can make no more progress: at the optimum to within rounding (converged), or stuck.
 SolverOutcome stalled(SolverRun& run, Eigen::MatrixXd theta, int iterations, double gradientNorm, double tol)
 {
-    if (gradientNorm <= std::max(tol, 1e-7))
+    if (gradientNorm <= std::max(tol, kPrecisionLimit))
         return finish(run, FitStatus::Converged,
             QStringLiteral("stopped at the limit of floating-point precision (gradient norm %1)")
                 .arg(gradientNorm, 0, 'g', 3),
@@ -340,6 +345,12 @@ SolverOutcome runProximalGradient(SolverRun& run, Eigen::MatrixXd theta)
     Eigen::MatrixXd x = theta, y = theta, gy = gx, xNew, d;
     double fy = fx, t = 1;
     double gradientMapping = kInf;
+    // The iterate with the smallest gradient mapping so far. At the limit of double precision the mapping
+    // wanders with rounding: a tolerance below that ends on the best point seen once the mapping stalls
+    // (see kStallIterations), not on whatever point maxiter happens to stop at.
+    Eigen::MatrixXd best = theta;
+    double bestMapping = kInf;
+    int lastProgress = 0;
     for (int it = 1; it <= maxIter; ++it) {
         // A backtracked step from y, which keeps the iterate in the domain.
         double fNew = kInf;
@@ -383,6 +394,14 @@ SolverOutcome runProximalGradient(SolverRun& run, Eigen::MatrixXd theta)
         Fx = FNew;
         if (gradientMapping <= tol)
             return finish(run, FitStatus::Converged, {}, x, it);
+        if (gradientMapping < bestMapping) {
+            if (gradientMapping < 0.9 * bestMapping)
+                lastProgress = it;
+            best = x;
+            bestMapping = gradientMapping;
+        }
+        if (it - lastProgress >= std::max(kStallIterations, it / 2) && bestMapping <= kPrecisionLimit)
+            return stalled(run, best, it, bestMapping, tol);
 
         fy = run.smooth(y, &gy);
         if (!std::isfinite(fy)) {
@@ -393,7 +412,8 @@ SolverOutcome runProximalGradient(SolverRun& run, Eigen::MatrixXd theta)
         if (!fixedStep && trials == 0)
             step /= std::pow(decrease, 0.25);
     }
-    return reachedMaxIter(run, x, maxIter, gradientMapping, tol);
+    return reachedMaxIter(
+        run, bestMapping <= gradientMapping ? best : x, maxIter, std::min(bestMapping, gradientMapping), tol);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -124,6 +124,7 @@ private slots:
     void solverKwargs_data();
     void solverKwargs();
     void userToleranceHonoured();
+    void toleranceBelowPrecisionStops();
     void populationFeatureMask();
     void scaleAndDof();
     void categorical();
@@ -886,6 +887,30 @@ void TestFitEngine::canonicalLossesMatchElementLoss()
             }
         }
     }
+}
+
+// A tolerance below what double precision can resolve (the gradient mapping then only wanders with
+// rounding) ends at the best point seen, as converged at the limit of precision, long before maxiter.
+void TestFitEngine::toleranceBelowPrecisionStops()
+{
+    Eigen::MatrixXd X, Y;
+    simulatePoisson(30000, 24, 1, 29, X, Y);
+    GlmProblem problem;
+    problem.penalty = Penalty::Lasso;
+    problem.strength = 2e-3;
+    SolverOptions options;
+    options.solver = Solver::ProximalGradient;
+    const FitResult usual = fitGlm(problem, options, X, Y);
+    QVERIFY2(usual.converged(), qPrintable(usual.message));
+
+    options.tol = 1e-15;
+    options.maxIter = 1000000;
+    const FitResult tight = fitGlm(problem, options, X, Y);
+    QVERIFY2(tight.converged(), qPrintable(tight.message));
+    QVERIFY2(tight.message.contains(QStringLiteral("precision")), qPrintable(tight.message));
+    QVERIFY2(tight.iterations < 20000, qPrintable(QString::number(tight.iterations)));
+    QVERIFY(tight.gradientNorm <= 1e-9);
+    QVERIFY(tight.objective <= usual.objective * (1 + 1e-14));
 }
 
 void TestFitEngine::kernelsMatchEigen_data()
