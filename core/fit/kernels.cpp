@@ -71,6 +71,8 @@ __attribute__((target("avx2,fma"))) double horizontalSum(__m256d v)
     return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
 }
 
+// The AVX2 versions run over the rows in whole vectors of four; the portable versions take the rest.
+
 __attribute__((target("avx2,fma"))) void multiplyAddAvx2(
     const double* X, Index ld, Index rows, Index cols, const double* w, double* eta)
 {
@@ -85,8 +87,7 @@ __attribute__((target("avx2,fma"))) void multiplyAddAvx2(
         const __m256d w1 = _mm256_set1_pd(w[j + 1]);
         const __m256d w2 = _mm256_set1_pd(w[j + 2]);
         const __m256d w3 = _mm256_set1_pd(w[j + 3]);
-        Index i = 0;
-        for (; i < vectorRows; i += 4) {
+        for (Index i = 0; i < vectorRows; i += 4) {
             __m256d acc = _mm256_loadu_pd(eta + i);
             acc = _mm256_fmadd_pd(_mm256_loadu_pd(c0 + i), w0, acc);
             acc = _mm256_fmadd_pd(_mm256_loadu_pd(c1 + i), w1, acc);
@@ -94,18 +95,14 @@ __attribute__((target("avx2,fma"))) void multiplyAddAvx2(
             acc = _mm256_fmadd_pd(_mm256_loadu_pd(c3 + i), w3, acc);
             _mm256_storeu_pd(eta + i, acc);
         }
-        for (; i < rows; ++i)
-            eta[i] += c0[i] * w[j] + c1[i] * w[j + 1] + c2[i] * w[j + 2] + c3[i] * w[j + 3];
     }
     for (; j < cols; ++j) {
         const double* c0 = X + j * ld;
         const __m256d w0 = _mm256_set1_pd(w[j]);
-        Index i = 0;
-        for (; i < vectorRows; i += 4)
+        for (Index i = 0; i < vectorRows; i += 4)
             _mm256_storeu_pd(eta + i, _mm256_fmadd_pd(_mm256_loadu_pd(c0 + i), w0, _mm256_loadu_pd(eta + i)));
-        for (; i < rows; ++i)
-            eta[i] += c0[i] * w[j];
     }
+    multiplyAddPortable(X + vectorRows, ld, rows - vectorRows, cols, w, eta + vectorRows);
 }
 
 __attribute__((target("avx2,fma"))) void transposeMultiplyAddAvx2(
@@ -120,37 +117,26 @@ __attribute__((target("avx2,fma"))) void transposeMultiplyAddAvx2(
         const double* c3 = c2 + ld;
         __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
         __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
-        Index i = 0;
-        for (; i < vectorRows; i += 4) {
+        for (Index i = 0; i < vectorRows; i += 4) {
             const __m256d dv = _mm256_loadu_pd(d + i);
             s0 = _mm256_fmadd_pd(_mm256_loadu_pd(c0 + i), dv, s0);
             s1 = _mm256_fmadd_pd(_mm256_loadu_pd(c1 + i), dv, s1);
             s2 = _mm256_fmadd_pd(_mm256_loadu_pd(c2 + i), dv, s2);
             s3 = _mm256_fmadd_pd(_mm256_loadu_pd(c3 + i), dv, s3);
         }
-        double t0 = horizontalSum(s0), t1 = horizontalSum(s1), t2 = horizontalSum(s2), t3 = horizontalSum(s3);
-        for (; i < rows; ++i) {
-            t0 += c0[i] * d[i];
-            t1 += c1[i] * d[i];
-            t2 += c2[i] * d[i];
-            t3 += c3[i] * d[i];
-        }
-        g[j] += t0;
-        g[j + 1] += t1;
-        g[j + 2] += t2;
-        g[j + 3] += t3;
+        g[j] += horizontalSum(s0);
+        g[j + 1] += horizontalSum(s1);
+        g[j + 2] += horizontalSum(s2);
+        g[j + 3] += horizontalSum(s3);
     }
     for (; j < cols; ++j) {
         const double* c0 = X + j * ld;
         __m256d s0 = _mm256_setzero_pd();
-        Index i = 0;
-        for (; i < vectorRows; i += 4)
+        for (Index i = 0; i < vectorRows; i += 4)
             s0 = _mm256_fmadd_pd(_mm256_loadu_pd(c0 + i), _mm256_loadu_pd(d + i), s0);
-        double t0 = horizontalSum(s0);
-        for (; i < rows; ++i)
-            t0 += c0[i] * d[i];
-        g[j] += t0;
+        g[j] += horizontalSum(s0);
     }
+    transposeMultiplyAddPortable(X + vectorRows, ld, rows - vectorRows, cols, d + vectorRows, g);
 }
 
 #endif
