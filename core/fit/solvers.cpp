@@ -36,6 +36,32 @@ double dot(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b)
     return (a.array() * b.array()).sum();
 }
 
+// A step and the change of the gradient along it: what L-BFGS learns the curvature from.
+struct CurvaturePair
+{
+    Eigen::MatrixXd s;
+    Eigen::MatrixXd y;
+    double rho = 0; // 1 / (s . y)
+};
+
+// The L-BFGS two-loop recursion: the inverse-Hessian model of the curvature pairs (oldest first) applied to
+// v, on top of the initial inverse Hessian that applyInitial applies in place.
+template<typename ApplyInitial>
+Eigen::MatrixXd twoLoopRecursion(Eigen::MatrixXd v, const std::deque<CurvaturePair>& pairs, ApplyInitial applyInitial)
+{
+    std::vector<double> alpha(pairs.size());
+    for (size_t i = pairs.size(); i-- > 0;) {
+        alpha[i] = pairs[i].rho * dot(pairs[i].s, v);
+        v -= alpha[i] * pairs[i].y;
+    }
+    applyInitial(v);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+        const double beta = pairs[i].rho * dot(pairs[i].y, v);
+        v += (alpha[i] - beta) * pairs[i].s;
+    }
+    return v;
+}
+
 double softThreshold(double value, double threshold)
 {
     if (value > threshold)
@@ -547,7 +573,7 @@ SolverOutcome runQuasiNewton(SolverRun& run, Eigen::MatrixXd theta)
     if (!std::isfinite(f))
         return outsideDomain(run, theta);
 
-    std::deque<std::pair<Eigen::VectorXd, Eigen::VectorXd>> pairs; // LBFGS (s, y)
+    std::deque<CurvaturePair> pairs; // LBFGS
     Eigen::MatrixXd inverseHessian; // BFGS
     Eigen::MatrixXd dir, previousGrad, previousDir;
     double previousSlope = 0, alpha = 1;
@@ -562,19 +588,12 @@ SolverOutcome runQuasiNewton(SolverRun& run, Eigen::MatrixXd theta)
         const Eigen::Map<const Eigen::VectorXd> g(grad.data(), dim);
         Eigen::VectorXd direction;
         if (kind == Solver::LBFGS) {
-            direction = -g;
-            std::vector<double> rho(pairs.size()), coef(pairs.size());
-            for (size_t i = pairs.size(); i-- > 0;) {
-                rho[i] = 1.0 / pairs[i].second.dot(pairs[i].first);
-                coef[i] = rho[i] * pairs[i].first.dot(direction);
-                direction -= coef[i] * pairs[i].second;
-            }
-            if (!pairs.empty())
-                direction *= pairs.back().first.dot(pairs.back().second) / pairs.back().second.squaredNorm();
-            for (size_t i = 0; i < pairs.size(); ++i) {
-                const double beta = rho[i] * pairs[i].second.dot(direction);
-                direction += (coef[i] - beta) * pairs[i].first;
-            }
+            // The initial inverse Hessian: the identity scaled by the newest pair's s.y / y.y.
+            const Eigen::MatrixXd step = -twoLoopRecursion(grad, pairs, [&](Eigen::MatrixXd& r) {
+                if (!pairs.empty())
+                    r *= 1 / (pairs.back().rho * pairs.back().y.squaredNorm());
+            });
+            direction = Eigen::Map<const Eigen::VectorXd>(step.data(), dim);
         } else if (kind == Solver::BFGS) {
             direction = haveInverse ? Eigen::VectorXd(-(inverseHessian * g)) : Eigen::VectorXd(-g);
         } else {
@@ -636,7 +655,7 @@ SolverOutcome runQuasiNewton(SolverRun& run, Eigen::MatrixXd theta)
         const double sy = s.dot(yv);
         if (sy > 1e-12 * s.norm() * yv.norm()) {
             if (kind == Solver::LBFGS) {
-                pairs.emplace_back(s, yv);
+                pairs.push_back({ ls.x - theta, ls.grad - grad, 1 / sy });
                 if (int(pairs.size()) > memory)
                     pairs.pop_front();
             } else if (kind == Solver::BFGS) {
@@ -854,32 +873,15 @@ bool newtonDirection(
     return d.allFinite();
 }
 
-// A step and the change of the gradient along it: what L-BFGS learns the curvature from.
-struct CurvaturePair
-{
-    Eigen::MatrixXd s;
-    Eigen::MatrixXd y;
-    double rho = 0; // 1 / (s . y)
-};
-
-// The L-BFGS two-loop recursion with the factored (sampled) Hessian as its initial matrix: -B^{-1} grad,
-// where B is that Hessian corrected by the curvature pairs. Each output's block is solved on its own.
+// The L-BFGS direction with the factored (sampled) Hessian as its initial matrix: -B^{-1} grad, where B is
+// that Hessian corrected by the curvature pairs. Each output's block is solved on its own.
 Eigen::MatrixXd preconditionedQuasiNewtonDirection(
     const Eigen::MatrixXd& grad, const std::vector<RestrictedCholesky>& factors, const std::deque<CurvaturePair>& pairs)
 {
-    Eigen::MatrixXd r = grad;
-    std::vector<double> alpha(pairs.size());
-    for (size_t i = pairs.size(); i-- > 0;) {
-        alpha[i] = pairs[i].rho * dot(pairs[i].s, r);
-        r -= alpha[i] * pairs[i].y;
-    }
-    for (Eigen::Index c = 0; c < r.cols(); ++c)
-        r.col(c) = factors[size_t(c)].solve(r.col(c));
-    for (size_t i = 0; i < pairs.size(); ++i) {
-        const double beta = pairs[i].rho * dot(pairs[i].y, r);
-        r += (alpha[i] - beta) * pairs[i].s;
-    }
-    return -r;
+    return -twoLoopRecursion(grad, pairs, [&](Eigen::MatrixXd& r) {
+        for (Eigen::Index c = 0; c < r.cols(); ++c)
+            r.col(c) = factors[size_t(c)].solve(r.col(c));
+    });
 }
 
 // Coordinate descent on  g.d + d.H d / 2 + l1 ||w + d||_1  (the last row, the intercept, unpenalised).
@@ -932,11 +934,11 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     const Eigen::Index sampleRows = std::max<Eigen::Index>(5000, 8 * q);
     // With the L-BFGS corrections (smooth problems) a new sample Hessian pays only while the steps stall far
     // from the optimum; near it the corrections make up for the sampling error better than a new sample.
-    const bool corrected = pen.smoothOnly() && !loss.categorical();
+    const bool categorical = loss.categorical();
+    const bool corrected = pen.smoothOnly() && !categorical;
     const double reuseRatio = corrected ? 0.9 : 0.5;
     const bool sampled = n > 2 * sampleRows;
     const Eigen::Index hessianRows = sampled ? sampleRows : n;
-    const bool categorical = loss.categorical();
     bool haveHessian = false;
     double previousGradientNorm = kInf;
     double lastAlpha = 1;
@@ -1121,7 +1123,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
         if (!run.step(it, F, gradientNorm))
             return cancelledAt(run, theta, it);
         // A full step that changes nothing at all: the optimum to within rounding.
-        if (decrease <= 0 && alpha == 1 && gradientNorm <= std::max(tol, 1e-7) * 10)
+        if (decrease <= 0 && alpha == 1 && gradientNorm <= std::max(tol, kPrecisionLimit) * 10)
             return finishAt(run, FitStatus::Converged, theta, it, f, grad);
     }
     if (gradientNorm <= tol)
