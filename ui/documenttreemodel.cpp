@@ -194,16 +194,21 @@ void DocumentTreeModel::markReadFaults(Item* parent, const QString& member, bool
         const QString reason = m_document->readFault(item->member);
         if (reason.isEmpty())
             continue;
-        // As a member refused when the archive was listed: the reason in place of the value, no array.
-        item->kind = Kind::Refused;
-        item->error = reason;
-        item->value = reason;
-        item->hasArray = false;
-        item->toolTip = tr("<p>This member cannot be read:</p><p>%1</p>").arg(reason.toHtmlEscaped());
+        // As a member refused when the archive was listed.
+        markRefused(item, reason);
         const QModelIndex first = notify ? indexOf(item) : QModelIndex();
         if (first.isValid())
             emit dataChanged(first, first.siblingAtColumn(columnCount(first.parent()) - 1));
     }
+}
+
+void DocumentTreeModel::markRefused(Item* item, const QString& reason)
+{
+    item->kind = Kind::Refused;
+    item->error = reason;
+    item->value = reason;
+    item->hasArray = false;
+    item->toolTip = tr("<p>This member cannot be read:</p><p>%1</p>").arg(reason.toHtmlEscaped());
 }
 
 DocumentTreeModel::Item* DocumentTreeModel::addItem(Item* parent, Kind kind, const QString& name)
@@ -395,9 +400,7 @@ void DocumentTreeModel::buildMembers(Item* root)
         else
             item->value = tr("stored, %1").arg(size);
         if (member.error) {
-            item->error = member.error->reason;
-            item->value = member.error->reason;
-            item->toolTip = tr("<p>This member cannot be read:</p><p>%1</p>").arg(member.error->reason.toHtmlEscaped());
+            markRefused(item, member.error->reason);
         } else {
             item->hasArray = true;
             // Scalars are tiny: show their value right in the tree.

@@ -97,6 +97,8 @@ private:
     // Marks the member items below parent that failed when their bytes were read (member empty: every
     // such item); notify emits dataChanged for each (not while the model is being reset).
     void markReadFaults(Item* parent, const QString& member, bool notify);
+    // A member that cannot be read: the reason in place of the value, in the tooltip and ErrorRole; no array.
+    void markRefused(Item* item, const QString& reason);
     void addParam(Item* parent, const QString& name, const model::ParamNode& node, const QString& key);
     Item* itemAt(const QModelIndex& index) const;
     QModelIndex indexOf(const Item* item) const;

@@ -72,8 +72,6 @@ private:
     // Name and type columns sized to their contents, but never so wide that the value column, the one
     // that matters, is squeezed out: together they take at most three quarters of the tree.
     void fitTreeColumns(bool toContents);
-    bool m_fittingColumns = false;
-    bool m_columnsSizedByUser = false;
     void onCurrentChanged(const QModelIndex& current);
     void showNode(const QModelIndex& sourceIndex);
     void showMember(const QString& member, const QString& title);
@@ -85,6 +83,8 @@ private:
     DocumentTreeModel* m_model = nullptr;
     QSortFilterProxyModel* m_filter = nullptr;
     QTreeView* m_tree = nullptr;
+    bool m_fittingColumns = false; // fitTreeColumns() is resizing: not the user
+    bool m_columnsSizedByUser = false;
     QLineEdit* m_filterEdit = nullptr;
     QCheckBox* m_rawToggle = nullptr;
     QSplitter* m_splitter = nullptr;
