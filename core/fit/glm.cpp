@@ -11,10 +11,36 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
+#include <vector>
 
 namespace nemoscope::fit {
 
 namespace {
+
+// Whether every entry is finite, the columns split over the cores for large matrices (the check reads all
+// of X before each fit).
+bool allFinite(const Eigen::MatrixXd& M)
+{
+    const int threads = M.size() >= (Eigen::Index(1) << 22) && M.cols() > 1
+        ? std::clamp(int(std::thread::hardware_concurrency()), 1, int(std::min<Eigen::Index>(M.cols(), 8)))
+        : 1;
+    if (threads == 1)
+        return M.allFinite();
+    std::vector<char> finite(size_t(threads), 1);
+    auto check = [&](int t) {
+        const Eigen::Index begin = t * M.cols() / threads;
+        const Eigen::Index end = (t + 1) * M.cols() / threads;
+        finite[size_t(t)] = M.middleCols(begin, end - begin).allFinite();
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t)
+        pool.emplace_back(check, t);
+    check(0);
+    for (auto& thread : pool)
+        thread.join();
+    return std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
+}
 
 struct Named
 {
@@ -474,9 +500,9 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
 
     // Rows with NaN or Inf. Clean data (the usual case) is checked in one contiguous sweep; rows of
     // column-major X are strided.
-    const bool allFinite = X.allFinite() && Y.allFinite();
+    const bool finite = allFinite(X) && allFinite(Y);
     Eigen::Index badRows = 0, badX = 0;
-    for (Eigen::Index i = 0; i < n && !allFinite; ++i) {
+    for (Eigen::Index i = 0; i < n && !finite; ++i) {
         const bool xBad = !X.row(i).allFinite();
         const bool yBad = !Y.row(i).allFinite();
         badX += xBad;
@@ -497,7 +523,7 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
     double example = 0;
     const int categories = problem.observation == Observation::Categorical ? categoryCount(problem, Y) : 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-        if (!allFinite && (!X.row(i).allFinite() || !Y.row(i).allFinite()))
+        if (!finite && (!X.row(i).allFinite() || !Y.row(i).allFinite()))
             continue;
         for (Eigen::Index c = 0; c < Y.cols(); ++c) {
             const double y = Y(i, c);
@@ -678,7 +704,7 @@ FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const 
     const Eigen::MatrixXd* X = &Xin;
     const Eigen::MatrixXd* Y = &Yin;
     qint64 dropped = 0;
-    if (control.dropInvalidRows && !(Xin.allFinite() && Yin.allFinite())) {
+    if (control.dropInvalidRows && !(allFinite(Xin) && allFinite(Yin))) {
         std::vector<Eigen::Index> keep;
         for (Eigen::Index i = 0; i < Xin.rows(); ++i)
             if (Xin.row(i).allFinite() && Yin.row(i).allFinite())
