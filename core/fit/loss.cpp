@@ -24,6 +24,8 @@ constexpr Eigen::Index kMinBlockRows = 32;
 constexpr Eigen::Index kMaxBlockRows = 2048;
 // Below this many multiply-adds per evaluation one thread is faster than starting more.
 constexpr double kThreadingWork = 4e5;
+// Consecutive rows per run of a row sample (512 bytes of each column of X).
+constexpr Eigen::Index kSampleRunRows = 64;
 
 double sigmoid(double z)
 {
@@ -465,6 +467,37 @@ double SmoothLoss::valueOnRows(
     return accumulateRows(theta, rows, grad);
 }
 
+void SmoothLoss::sample(Eigen::Index rows, Eigen::Index offset, Eigen::MatrixXd& X, Eigen::MatrixXd& Y) const
+{
+    const Eigen::Index n = m_X.rows();
+    const Eigen::Index p = m_X.cols();
+    rows = std::clamp<Eigen::Index>(rows, 1, std::max<Eigen::Index>(1, n / 2));
+    // Runs of kSampleRunRows consecutive rows, evenly spaced: a run is contiguous in every column of
+    // column-major X, so the copy reads rows * p doubles rather than touching most cache lines of X. Since
+    // rows <= n / 2, the spacing is at least the run length.
+    const Eigen::Index runLength = std::min(kSampleRunRows, rows);
+    const Eigen::Index runs = (rows + runLength - 1) / runLength;
+    const Eigen::Index spacing = n / runs;
+    const Eigen::Index shift = (offset * 7919) % (spacing - runLength + 1);
+    auto copyColumns = [&](const Eigen::MatrixXd& from, Eigen::MatrixXd& to, Eigen::Index begin, Eigen::Index end) {
+        for (Eigen::Index j = begin; j < end && !cancelled(); ++j)
+            for (Eigen::Index run = 0; run < runs; ++run) {
+                const Eigen::Index length = std::min(runLength, rows - run * runLength);
+                to.col(j).segment(run * runLength, length) = from.col(j).segment(run * spacing + shift, length);
+            }
+    };
+    X.resize(rows, p);
+    Y.resize(rows, m_Y.cols());
+    copyColumns(m_Y, Y, 0, m_Y.cols());
+    const int threads = threadsFor(rows);
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t)
+        pool.emplace_back(copyColumns, std::cref(m_X), std::ref(X), t * p / threads, (t + 1) * p / threads);
+    copyColumns(m_X, X, 0, p / threads);
+    for (auto& thread : pool)
+        thread.join();
+}
+
 bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
     Eigen::Index offset) const
 {
@@ -473,22 +506,20 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
     const Eigen::Index k = m_outputs;
     const Eigen::Index q = p + 1;
 
-    // The rows used: all of them, or an evenly spaced sample, gathered once per fit into a contiguous copy
-    // (with the intercept's column of ones): gathering rows of column-major X costs more than the product.
-    const bool sampled = sampleRows > 0 && sampleRows < n;
-    if (sampled && (m_sampleStride != n / sampleRows || m_sampleOffset != offset % (n / sampleRows))) {
-        m_sampleStride = n / sampleRows;
-        m_sampleOffset = offset % m_sampleStride;
-        const Eigen::Index count = (n - m_sampleOffset + m_sampleStride - 1) / m_sampleStride;
-        m_sampleX.resize(count, q);
-        m_sampleY.resize(count, m_Y.cols());
-        for (Eigen::Index j = 0; j < p; ++j)
-            for (Eigen::Index r = 0; r < count; ++r)
-                m_sampleX(r, j) = m_X(m_sampleOffset + r * m_sampleStride, j);
+    // The rows used: all of them, or a sample (see sample()), gathered once per (size, offset) into a contiguous
+    // copy with the intercept's column of ones.
+    const bool sampled = sampleRows > 0 && 2 * sampleRows <= n;
+    if (sampled && (m_sampleX.rows() != sampleRows || m_sampleOffset != offset)) {
+        Eigen::MatrixXd Xs;
+        sample(sampleRows, offset, Xs, m_sampleY);
+        if (cancelled()) {
+            m_sampleX.resize(0, 0);
+            return false;
+        }
+        m_sampleX.resize(sampleRows, q);
+        m_sampleX.leftCols(p) = Xs;
         m_sampleX.col(p).setOnes();
-        for (Eigen::Index c = 0; c < m_Y.cols(); ++c)
-            for (Eigen::Index r = 0; r < count; ++r)
-                m_sampleY(r, c) = m_Y(m_sampleOffset + r * m_sampleStride, c);
+        m_sampleOffset = offset;
     }
     const Eigen::Index used = sampled ? m_sampleX.rows() : n;
     const double norm = 1.0 / double(used);

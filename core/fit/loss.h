@@ -36,10 +36,22 @@ public:
     // Hessian of the data term at theta. For a non-categorical model the outputs are independent: blocks[k]
     // is the (p+1, p+1) Hessian of output k. For Categorical, blocks holds one matrix over vec(theta)
     // (column-major, (p+1)k square). Negative curvature of non-canonical links is clipped to zero. When
-    // sampleRows < n, the Hessian is estimated from every (n / sampleRows)-th row starting at offset (modulo
-    // that stride); the rows are gathered once per offset. Returns false when the computation was cancelled.
+    // 2 sampleRows <= n, the Hessian is estimated from the rows sample(sampleRows, offset) picks, gathered
+    // once per (sampleRows, offset). Returns false when the computation was cancelled.
     bool hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, Eigen::Index sampleRows,
         Eigen::Index offset) const;
+
+    // Copies a sample of about `rows` rows (at most n / 2) of X and Y: evenly spaced runs of consecutive
+    // rows, so that the sample spans the whole recording. Each offset gives another sample. Stops early (the
+    // copy is then incomplete) when a cancel is requested.
+    void sample(Eigen::Index rows, Eigen::Index offset, Eigen::MatrixXd& X, Eigen::MatrixXd& Y) const;
+
+    // The same problem over other data (a sample from sample()), with the same cancel flag. X and Y must
+    // outlive the result.
+    SmoothLoss onRows(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y) const
+    {
+        return SmoothLoss(m_problem, X, Y, int(m_outputs), m_cancel);
+    }
 
     // The mean of the observation model at theta (n, k): the rates (Categorical: class probabilities).
     Eigen::MatrixXd mean(const Eigen::MatrixXd& theta) const;
@@ -63,7 +75,6 @@ private:
     // The rows the sampled Hessian uses (X with a column of ones, and Y), gathered on first use.
     mutable Eigen::MatrixXd m_sampleX;
     mutable Eigen::MatrixXd m_sampleY;
-    mutable Eigen::Index m_sampleStride = 0;
     mutable Eigen::Index m_sampleOffset = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -30,6 +31,15 @@ constexpr int kStallIterations = 2000;
 constexpr double kPrecisionLimit = 1e-7;
 // Curvature pairs kept by the Newton solver when its Hessian is sampled.
 constexpr size_t kCurvatureMemory = 20;
+// Newton's warm start on a sample of rows stops at this gradient norm: the sample's optimum differs from the
+// full one by the sampling error (well above it), so more digits there buy nothing.
+constexpr double kWarmStartTolerance = 1e-6;
+// Newton's cost model, in nanoseconds on two cores: a pass over X per element and per row (the loss's
+// exponentials and logarithms), a sampled Hessian per multiply-add of its Gram product and per row.
+constexpr double kPassElementCost = 0.42;
+constexpr double kPassRowCost = 3;
+constexpr double kHessianElementCost = 0.064;
+constexpr double kHessianRowCost = 200;
 
 double dot(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b)
 {
@@ -796,11 +806,14 @@ SolverOutcome runSvrg(SolverRun& run, Eigen::MatrixXd theta)
 // Cholesky (LLT), with Levenberg damping when it is not positive definite. Lasso and ElasticNet: proximal
 // Newton, the quadratic model minimised by coordinate descent. GroupLasso: proximal Newton with the model
 // minimised by accelerated proximal gradient (no data passes inside). For n above twice the sample size the Hessian is
-// estimated from an evenly spaced subsample of rows (the gradient stays exact, so the optimum is the same;
+// estimated from a sample of rows in evenly spaced runs (the gradient stays exact, so the optimum is the same;
 // convergence becomes linear). For smooth problems that sampled Hessian is then only the initial matrix of
 // an L-BFGS recursion over the last steps, whose exact curvature pairs correct the sampling error: with
-// p = 500 and 5000 sampled rows, plain sampled Newton needs about four times as many passes over X. Use for
-// up to a few thousand features.
+// p = 500 and 5000 sampled rows, plain sampled Newton needs about four times as many passes over X. Those
+// smooth fits start on the sample alone: its own problem, solved to a loose tolerance for a fraction of a
+// pass per iteration, puts the full fit past the slow first steps from the starting point (its optimum is
+// within the sampling error of the full one), and the sample's Hessian at that optimum preconditions the full
+// fit. Use for up to a few thousand features.
 
 namespace {
 
@@ -916,29 +929,26 @@ void coordinateDescent(const Eigen::MatrixXd& H, const Eigen::VectorXd& g, const
     }
 }
 
-} // namespace
+// The Hessian of the data term at theta for iteration it (false when cancelled).
+using HessianSource = std::function<bool(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, int it)>;
 
-SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
+// The Newton iterations. With reuseHessian (a sampled Hessian, costly next to a pass over the data) a
+// Hessian is kept while the steps make fast progress; smooth problems then correct it with curvature pairs.
+SolverOutcome newtonLoop(
+    SolverRun& run, Eigen::MatrixXd theta, const HessianSource& hessian, bool reuseHessian, Eigen::Index hessianRows)
 {
     const double tol = run.tol(kDefaultTol);
     const int maxIter = run.maxIter(kSecondOrderMaxIter);
     const PenaltyTerms& pen = run.penalty();
     const SmoothLoss& loss = run.loss();
-    const Eigen::Index n = loss.samples();
     const Eigen::Index p = loss.features();
     const Eigen::Index q = p + 1;
     const Eigen::Index k = theta.cols();
-    // Large n: the Hessian from an evenly spaced sample of max(5000, 8 (p+1)) rows, reused while the gradient
-    // norm at least halves per step. The exact gradient keeps the optimum exact; the sample only slows
-    // convergence from quadratic to fast linear, while one full Hessian costs as much as p passes over the data.
-    const Eigen::Index sampleRows = std::max<Eigen::Index>(5000, 8 * q);
     // With the L-BFGS corrections (smooth problems) a new sample Hessian pays only while the steps stall far
     // from the optimum; near it the corrections make up for the sampling error better than a new sample.
     const bool categorical = loss.categorical();
     const bool corrected = pen.smoothOnly() && !categorical;
     const double reuseRatio = corrected ? 0.9 : 0.5;
-    const bool sampled = n > 2 * sampleRows;
-    const Eigen::Index hessianRows = sampled ? sampleRows : n;
     bool haveHessian = false;
     double previousGradientNorm = kInf;
     double lastAlpha = 1;
@@ -957,11 +967,12 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
         if (gradientNorm <= tol)
             return finishAt(run, FitStatus::Converged, theta, it - 1, f, grad);
 
+        const auto iterationStarted = std::chrono::steady_clock::now();
         const bool reuse
-            = sampled && haveHessian && lastAlpha == 1 && gradientNorm <= reuseRatio * previousGradientNorm;
+            = reuseHessian && haveHessian && lastAlpha == 1 && gradientNorm <= reuseRatio * previousGradientNorm;
         previousGradientNorm = gradientNorm;
         if (!reuse) {
-            if (!loss.hessian(theta, blocks, hessianRows, corrected ? 0 : it))
+            if (!hessian(theta, blocks, it))
                 return cancelledAt(run, theta, it - 1);
             haveHessian = true;
         }
@@ -975,6 +986,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
         }
         if (run.cancelled())
             return cancelledAt(run, theta, it - 1);
+        const auto hessianDone = std::chrono::steady_clock::now();
 
         // The step direction.
         Eigen::MatrixXd dir = Eigen::MatrixXd::Zero(q, k);
@@ -1105,7 +1117,14 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
 
         const double decrease = F - FNext;
         lastAlpha = alpha;
-        if (sampled && corrected) {
+        if (lcFit().isDebugEnabled()) {
+            const auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+            qCDebug(lcFit, "Newton %d: gradient norm %.3e, Hessian %s %.1f ms, step %g after %.1f ms", it, gradientNorm,
+                reuse ? "reused" : qPrintable(QString::number(hessianRows) + QStringLiteral(" rows")),
+                1e3 * seconds(iterationStarted, hessianDone), alpha,
+                1e3 * seconds(hessianDone, std::chrono::steady_clock::now()));
+        }
+        if (reuseHessian && corrected) {
             CurvaturePair pair { next - theta, nextGrad - grad, 0 };
             const double sy = dot(pair.s, pair.y);
             if (sy > kEps * pair.s.norm() * pair.y.norm()) {
@@ -1129,6 +1148,78 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     if (gradientNorm <= tol)
         return finishAt(run, FitStatus::Converged, theta, maxIter, f, grad);
     return reachedMaxIter(run, theta, maxIter, gradientNorm, tol);
+}
+
+} // namespace
+
+SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
+{
+    const SmoothLoss& loss = run.loss();
+    const Eigen::Index n = loss.samples();
+    const Eigen::Index q = loss.features() + 1;
+    // Large n: the Hessian from a sample of rows. The exact gradient keeps the optimum exact; the sample only
+    // slows convergence from quadratic to fast linear, at a rate that improves as the sample grows, while a
+    // full Hessian would cost about q / 2 passes over the data. The sample is sized so that its Hessian costs
+    // about one pass (per row: q^2 / 2 multiply-adds of a compute-bound product plus the weights, against q
+    // multiply-adds of a pass that waits on memory), and holds at least max(5000, 8 q) rows.
+    const double passRowCost = kPassElementCost * double(q) + kPassRowCost;
+    const double hessianRowCost = kHessianElementCost * double(q * q) / 2 + kHessianRowCost;
+    const auto balancedRows = Eigen::Index(double(n) * passRowCost / hessianRowCost);
+    const Eigen::Index minimumRows = std::max<Eigen::Index>(5000, 8 * q);
+    const Eigen::Index sampleRows = std::clamp(balancedRows, minimumRows, std::max(minimumRows, n / 4));
+    if (n <= 2 * sampleRows) {
+        return newtonLoop(
+            run, std::move(theta), [&](const auto& at, auto& blocks, int) { return loss.hessian(at, blocks, 0, 0); },
+            false, n);
+    }
+    if (!run.penalty().smoothOnly() || loss.categorical()) {
+        // Without curvature pairs each new Hessian comes from another sample, so that sampling errors average
+        // out; each is gathered anew, so the sample stays at its smallest.
+        return newtonLoop(
+            run, std::move(theta),
+            [&](const auto& at, auto& blocks, int it) { return loss.hessian(at, blocks, minimumRows, it); }, true,
+            minimumRows);
+    }
+
+    if (balancedRows < minimumRows) {
+        // The Hessian costs several passes: the warm start would cost more than it saves.
+        return newtonLoop(
+            run, std::move(theta),
+            [&](const auto& at, auto& blocks, int) { return loss.hessian(at, blocks, sampleRows, 0); }, true,
+            sampleRows);
+    }
+
+    // Smooth problems: first the sample's own problem, whose Hessian is the sampled Hessian of the full one.
+    Eigen::MatrixXd Xs, Ys;
+    loss.sample(sampleRows, 0, Xs, Ys);
+    if (run.cancelled())
+        return cancelledAt(run, std::move(theta), 0);
+    const SmoothLoss sampleLoss = loss.onRows(Xs, Ys);
+    const HessianSource sampleHessian = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int) {
+        return sampleLoss.hessian(at, blocks, 0, 0);
+    };
+    SolverOptions warmOptions = run.options();
+    warmOptions.tol = std::max(run.tol(kDefaultTol), kWarmStartTolerance);
+    warmOptions.maxIter = kSecondOrderMaxIter;
+    FitControl warmControl;
+    warmControl.cancel = run.cancelRequest();
+    SolverRun warmRun(sampleLoss, run.penalty(), warmOptions, warmControl);
+    const SolverOutcome warm = newtonLoop(warmRun, theta, sampleHessian, true, sampleRows);
+    if (run.cancelled())
+        return cancelledAt(run, std::move(theta), 0);
+    qCDebug(lcFit, "Newton: warm start on %lld rows, %d iterations, gradient norm %.3e on the sample",
+        qlonglong(sampleRows), warm.iterations, warm.gradientNorm);
+
+    const bool usable = warm.status == FitStatus::Converged || warm.status == FitStatus::MaxIterations;
+    if (usable && warm.theta.allFinite()) {
+        // The full fit takes a fresh Hessian at the sample's optimum (the warm start's dates from its first steps).
+        SolverOutcome outcome = newtonLoop(run, warm.theta, sampleHessian, true, sampleRows);
+        // Outside the domain at the sample's optimum (its rows did not see every extreme): start over.
+        if (outcome.status != FitStatus::Diverged || outcome.iterations > 0)
+            return outcome;
+        run.history.clear();
+    }
+    return newtonLoop(run, std::move(theta), sampleHessian, true, sampleRows);
 }
 
 } // namespace nemoscope::fit::detail

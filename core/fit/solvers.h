@@ -71,6 +71,7 @@ public:
     // Records an iteration (history, throttled progress). Returns false when a cancel was requested.
     bool step(int iteration, double objective, double gradientNorm);
     bool cancelled() const;
+    const std::atomic<bool>* cancelRequest() const { return m_control.cancel; }
 
 private:
     const SmoothLoss& m_loss;

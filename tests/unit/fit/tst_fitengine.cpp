@@ -965,21 +965,29 @@ void TestFitEngine::sampledNewtonReachesTheOptimum_data()
 {
     QTest::addColumn<int>("observation");
     QTest::addColumn<int>("penalty");
-    QTest::newRow("Poisson Ridge") << int(Observation::Poisson) << int(Penalty::Ridge);
-    QTest::newRow("Bernoulli Ridge") << int(Observation::Bernoulli) << int(Penalty::Ridge);
-    QTest::newRow("Poisson UnRegularized") << int(Observation::Poisson) << int(Penalty::UnRegularized);
-    QTest::newRow("Poisson Lasso") << int(Observation::Poisson) << int(Penalty::Lasso);
+    QTest::addColumn<int>("rows");
+    QTest::newRow("Poisson Ridge") << int(Observation::Poisson) << int(Penalty::Ridge) << 30000;
+    QTest::newRow("Bernoulli Ridge") << int(Observation::Bernoulli) << int(Penalty::Ridge) << 30000;
+    QTest::newRow("Poisson UnRegularized") << int(Observation::Poisson) << int(Penalty::UnRegularized) << 30000;
+    QTest::newRow("Poisson Lasso") << int(Observation::Poisson) << int(Penalty::Lasso) << 30000;
+    // Enough rows that a larger sample pays: the fit starts on the sample's own problem.
+    QTest::newRow("Poisson Ridge, warm start") << int(Observation::Poisson) << int(Penalty::Ridge) << 100000;
+    QTest::newRow("Bernoulli Ridge, warm start") << int(Observation::Bernoulli) << int(Penalty::Ridge) << 100000;
+    QTest::newRow("Poisson UnRegularized, warm start")
+        << int(Observation::Poisson) << int(Penalty::UnRegularized) << 100000;
 }
 
 // With more rows than the Newton solver's Hessian sample (the curvature then comes from a subsample,
-// corrected by quasi-Newton pairs for smooth problems), the fit still ends at the optimum: every central
-// difference of the objective is zero there, and L-BFGS or proximal gradient, which never sample, agree.
+// corrected by quasi-Newton pairs for smooth problems, which may first be solved on the sample alone), the
+// fit still ends at the optimum: every central difference of the objective is zero there, and L-BFGS or
+// proximal gradient, which never sample, agree.
 void TestFitEngine::sampledNewtonReachesTheOptimum()
 {
     QFETCH(int, observation);
     QFETCH(int, penalty);
+    QFETCH(int, rows);
     Eigen::MatrixXd X, Y;
-    simulatePoisson(30000, 24, 1, 29, X, Y);
+    simulatePoisson(rows, 24, 1, 29, X, Y);
     GlmProblem problem;
     problem.observation = Observation(observation);
     problem.penalty = Penalty(penalty);
