@@ -93,7 +93,12 @@ Result<void> writePythonSnippet(const Document* document, const QString& path)
 model::KeyLayout saveLayout(const Document* document)
 {
     const QVariant chosen = document ? document->property(saveLayoutProperty) : QVariant();
-    return chosen.isValid() ? static_cast<model::KeyLayout>(chosen.toInt()) : model::KeyLayout::Current;
+    if (chosen.isValid())
+        return static_cast<model::KeyLayout>(chosen.toInt());
+    // A file keeps the layout it was read in: a legacy file is read by the nemos versions its owner runs.
+    if (document && document->nemosFile() && document->nemosFile()->layout())
+        return *document->nemosFile()->layout();
+    return model::KeyLayout::Current;
 }
 
 EditingController::EditingController(MainWindow* window)

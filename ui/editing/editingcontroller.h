@@ -27,8 +27,8 @@ Result<void> saveDocument(Document* document, const QString& path, model::KeyLay
 // atomically.
 Result<void> writePythonSnippet(const Document* document, const QString& path);
 
-// The layout a document is saved in by File > Save: the current one, unless the user chose the legacy
-// layout in Save As for this document.
+// The layout a document is saved in by File > Save: the one chosen in Save As for this document, else the
+// one the file was read in (current for a new or plain file).
 model::KeyLayout saveLayout(const Document* document);
 
 // Everything of editing, mapping, refitting and saving that the main window offers, installed with one

@@ -44,6 +44,7 @@ private slots:
     void strengthEditUndoRedo();
     void fitResultIsUndoable();
     void savesLegacyOnRequest();
+    void saveKeepsTheLayoutTheFileWasReadIn();
     void actionsFollowTheDocument();
     void closingOffersToSave();
     void saveNoticesAChangeOnDisk();
@@ -245,6 +246,33 @@ void TestEditingController::savesLegacyOnRequest()
     QVERIFY(reread.ok() && reread->spec());
     QVERIFY(reread->layout() == model::KeyLayout::Legacy);
     QVERIFY(reread->spec()->isFitted());
+}
+
+// File > Save writes a legacy file back in the legacy layout, so that the nemos version that wrote it still
+// reads it; a file in the current layout stays current.
+void TestEditingController::saveKeepsTheLayoutTheFileWasReadIn()
+{
+    for (const auto& [name, layout] :
+        { std::pair { QStringLiteral("ridge_glm_params_fitted_legacy.npz"), model::KeyLayout::Legacy },
+            std::pair { QStringLiteral("ridge_glm_params_fitted.npz"), model::KeyLayout::Current } }) {
+        ui::Document* document = open(QStringLiteral(NEMOSCOPE_TEST_DATA "/nemos/") + name);
+        QVERIFY(document && document->spec());
+        QVERIFY(ui::saveLayout(document) == layout);
+
+        QLineEdit* strength = m_controller->editor()->strengthEdit();
+        strength->selectAll();
+        QTest::keyClicks(strength, QStringLiteral("0.25"));
+        QTest::keyClick(strength, Qt::Key_Return);
+        QVERIFY(document->isModified());
+        QVERIFY(m_controller->save(document));
+        QVERIFY(!document->isModified());
+
+        Result<model::NemosFile> reread = model::NemosFile::load(document->path());
+        QVERIFY2(reread.ok(), qPrintable(reread ? QString() : reread.error().message()));
+        QVERIFY(reread->layout() == layout);
+        QCOMPARE(reread->spec()->strength(), std::optional<double>(0.25));
+        QVERIFY(reread->spec()->isFitted());
+    }
 }
 
 void TestEditingController::actionsFollowTheDocument()
