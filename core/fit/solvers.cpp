@@ -1217,6 +1217,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
         // Outside the domain at the sample's optimum (its rows did not see every extreme): start over.
         if (outcome.status != FitStatus::Diverged || outcome.iterations > 0)
             return outcome;
+        qCDebug(lcFit, "Newton: the sample's optimum is outside the domain on the full data; starting over");
         run.history.clear();
     }
     return newtonLoop(run, std::move(theta), sampleHessian, true, sampleRows);

@@ -137,6 +137,7 @@ private slots:
     void kernelsMatchEigen();
     void sampledNewtonReachesTheOptimum_data();
     void sampledNewtonReachesTheOptimum();
+    void warmStartOutsideTheDomain();
 
 private:
     QJsonArray m_cases;
@@ -975,6 +976,9 @@ void TestFitEngine::sampledNewtonReachesTheOptimum_data()
     QTest::newRow("Bernoulli Ridge, warm start") << int(Observation::Bernoulli) << int(Penalty::Ridge) << 100000;
     QTest::newRow("Poisson UnRegularized, warm start")
         << int(Observation::Poisson) << int(Penalty::UnRegularized) << 100000;
+    // Links with a bounded domain: the sample's optimum may leave it on rows the sample did not hold.
+    QTest::newRow("Gamma Ridge, warm start") << int(Observation::Gamma) << int(Penalty::Ridge) << 100000;
+    QTest::newRow("Gaussian Ridge, warm start") << int(Observation::Gaussian) << int(Penalty::Ridge) << 100000;
 }
 
 // With more rows than the Newton solver's Hessian sample (the curvature then comes from a subsample,
@@ -995,6 +999,11 @@ void TestFitEngine::sampledNewtonReachesTheOptimum()
     if (problem.observation == Observation::Bernoulli) {
         problem.link = InverseLink::Logistic;
         Y = Y.cwiseMin(1.0);
+    } else if (problem.observation == Observation::Gamma) {
+        problem.link = InverseLink::OneOverX;
+        Y.array() += 0.5;
+    } else if (problem.observation == Observation::Gaussian) {
+        problem.link = InverseLink::Identity;
     }
     SolverOptions options;
     options.solver = Solver::Newton;
@@ -1034,6 +1043,42 @@ void TestFitEngine::sampledNewtonReachesTheOptimum()
                        .arg(toString(options.solver))
                        .arg(other.objective, 0, 'g', 17)));
     QVERIFY((newton.coef - other.coef).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+// The sample's optimum can leave a link's domain on rows the sample did not hold (here two outliers that
+// force 1 / mu > 0 to bind): the fit then starts over from the usual starting point and still ends where
+// L-BFGS does.
+void TestFitEngine::warmStartOutsideTheDomain()
+{
+    Eigen::MatrixXd X, Y;
+    simulatePoisson(100000, 24, 1, 31, X, Y);
+    Y.array() += 0.5;
+    for (Eigen::Index row : { 500, 600, 50500, 50600 }) {
+        X.row(row).setZero();
+        X(row, 0) = row % 200 == 0 ? 200.0 : -200.0;
+        Y(row, 0) = 1.5;
+    }
+    GlmProblem problem;
+    problem.observation = Observation::Gamma;
+    problem.link = InverseLink::OneOverX;
+    problem.penalty = Penalty::Ridge;
+    problem.strength = 1e-3;
+    SolverOptions options;
+    options.solver = Solver::Newton;
+    const FitResult newton = fitGlm(problem, options, X, Y);
+    QVERIFY2(newton.converged(), qPrintable(newton.message));
+    const Eigen::VectorXd eta = (X * newton.coef).array() + newton.intercept(0);
+    QVERIFY(eta.minCoeff() > 0);
+
+    options.solver = Solver::LBFGS;
+    options.tol = 1e-12;
+    options.maxIter = 100000;
+    const FitResult lbfgs = fitGlm(problem, options, X, Y);
+    QVERIFY2(lbfgs.converged(), qPrintable(lbfgs.message));
+    QVERIFY2(newton.objective <= lbfgs.objective + 1e-12 * std::abs(lbfgs.objective),
+        qPrintable(
+            QStringLiteral("Newton %1, LBFGS %2").arg(newton.objective, 0, 'g', 17).arg(lbfgs.objective, 0, 'g', 17)));
+    QVERIFY((newton.coef - lbfgs.coef).cwiseAbs().maxCoeff() < 1e-5);
 }
 
 QTEST_GUILESS_MAIN(TestFitEngine)
