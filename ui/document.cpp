@@ -4,9 +4,12 @@
 #include "npy/npzarchive.h"
 #include "uilogging.h"
 
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLocale>
+#include <QPointer>
+#include <QThreadPool>
 #include <QTimer>
 #include <QUndoStack>
 
@@ -60,9 +63,50 @@ Document::Document(OpenedFile file, QObject* parent)
     recordDiskState();
     watch();
     updateProblems();
+    verifyInBackground();
 }
 
-Document::~Document() = default;
+Document::~Document()
+{
+    if (m_stopVerifying)
+        m_stopVerifying->store(true);
+}
+
+void Document::verifyInBackground()
+{
+    if (m_stopVerifying)
+        m_stopVerifying->store(true);
+    m_stopVerifying.reset();
+    if (!m_archive)
+        return;
+    std::vector<qsizetype> unchecked = m_archive->membersUncheckedOnRead();
+    if (unchecked.empty())
+        return;
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    m_stopVerifying = stop;
+    qCDebug(lcUi) << "verifying" << unchecked.size() << "large members of" << m_path << "in the background";
+    // The task holds the archive (and so its mapping) but never the document: results travel back through
+    // the application object and find the document only if it still holds this archive.
+    QThreadPool::globalInstance()->start(
+        [archive = m_archive, unchecked = std::move(unchecked), stop, self = QPointer<Document>(this)] {
+            for (qsizetype index : unchecked) {
+                Result<void> verified = archive->verify(
+                    index, [&stop](qint64, qint64) { return !stop->load(std::memory_order_relaxed); });
+                if (stop->load())
+                    return;
+                QCoreApplication* application = QCoreApplication::instance();
+                if (verified || !application)
+                    continue;
+                QMetaObject::invokeMethod(
+                    application,
+                    [self, archive, member = archive->members()[size_t(index)].name, reason = verified.error().reason] {
+                        if (self && self->m_archive == archive)
+                            self->reportReadFault(member, reason);
+                    },
+                    Qt::QueuedConnection);
+            }
+        });
+}
 
 Result<std::unique_ptr<Document>> Document::open(const QString& path)
 {
@@ -147,6 +191,7 @@ void Document::replaceContents(OpenedFile file)
     recordDiskState();
     watch();
     updateProblems();
+    verifyInBackground();
     emit reloaded();
     emit modelChanged();
     emit fitChanged();

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
 #include <memory>
 
 class QFileSystemWatcher;
@@ -87,7 +88,9 @@ public:
     // Refused members, members kept as they are, unresolved names and what nemos would refuse.
     QList<Problem> problems() const { return m_problems; }
     // A member that listed well but failed when its bytes were read (a CRC mismatch, a deflate stream that
-    // runs long): it joins problems() until the file is read again.
+    // runs long): it joins problems() until the file is read again. Members too large to be checked when
+    // they are shown are read through on a worker thread after the file opens; a fault found there is
+    // reported the same way.
     void reportReadFault(const QString& member, const QString& reason);
     // Why member failed when it was read, or an empty string.
     QString readFault(const QString& member) const;
@@ -126,6 +129,7 @@ private:
     void watch();
     void onFileChanged(const QString& path);
     void updateProblems();
+    void verifyInBackground();
 
     QString m_path;
     std::shared_ptr<npy::NpzArchive> m_archive;
@@ -134,6 +138,8 @@ private:
     QFileSystemWatcher* m_watcher = nullptr;
     QList<Problem> m_problems;
     QList<Problem> m_readFaults;
+    // Set to stop the background verification of the current archive.
+    std::shared_ptr<std::atomic<bool>> m_stopVerifying;
 
     // What the file on disk looked like when it was last read or written.
     qint64 m_diskSize = -1;

@@ -590,6 +590,19 @@ bool NpzArchive::allReadable() const
     return std::all_of(d->members.begin(), d->members.end(), [](const NpzMember& m) { return m.isReadable(); });
 }
 
+std::vector<qsizetype> NpzArchive::membersUncheckedOnRead() const
+{
+    std::vector<qsizetype> unchecked;
+    if (d->kind != ArchiveKind::Npz)
+        return unchecked;
+    for (qsizetype i = 0; i < qsizetype(d->members.size()); ++i) {
+        const NpzMember& member = d->members[size_t(i)];
+        if (member.isReadable() && !member.compressed && member.compressedSize > kVerifyStoredCrcUpTo)
+            unchecked.push_back(i);
+    }
+    return unchecked;
+}
+
 Result<NdArray> NpzArchive::read(const QString& name, const ProgressCallback& progress) const
 {
     const auto it = d->firstByName.constFind(name);

@@ -48,10 +48,10 @@ enum class ArchiveKind
 //
 // read() of a stored member returns an array borrowing the mapping: no copy, memory grows only with the pages
 // actually looked at. Its CRC is checked when the member is at most 64 MiB; a larger stored member is
-// mapped without being read through (so that viewing a 10 GB array costs nothing), and readRawNpy() checks it. A
-// deflated member is inflated into exactly the bytes its header promises, with its CRC checked; a stream that would
-// produce more is refused. The archive stays valid while any array read from it lives (they share the mapping). All
-// const methods may be called from several threads at once.
+// mapped without being read through (so that viewing a 10 GB array costs nothing); readRawNpy() and verify()
+// check it. A deflated member is inflated into exactly the bytes its header promises, with its CRC checked; a stream
+// that would produce more is refused. The archive stays valid while any array read from it lives (they share the
+// mapping). All const methods may be called from several threads at once.
 //
 // Known limit of memory mapping: if another program truncates the file in place while it is open, touching a
 // mapped page past the new end stops the process with SIGBUS; there is no portable way to turn that into an
@@ -79,6 +79,9 @@ public:
     const NpzMember* member(const QString& name) const;
     // True when every member is readable.
     bool allReadable() const;
+    // The readable members whose CRC read() does not check (stored members over 64 MiB, mapped without
+    // being read through): a viewer verifies them with verify(), in the background.
+    std::vector<qsizetype> membersUncheckedOnRead() const;
 
     // The member's array, or the Error recorded for it at listing or found while reading. progress (optional)
     // is called while a deflated member inflates and may cancel it.

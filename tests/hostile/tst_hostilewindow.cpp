@@ -11,6 +11,7 @@
 #include "hostilefiles.h"
 #include "mainwindow.h"
 #include "npy/npzarchive.h"
+#include "npy/npzwriter.h"
 #include "startpage.h"
 
 #include <QFileInfo>
@@ -22,6 +23,7 @@
 #include <QSortFilterProxyModel>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 using nemoscope::hostile::HostileCase;
 using namespace nemoscope::ui;
@@ -82,6 +84,7 @@ private slots:
     void windowShowsTheProblem_data();
     void windowShowsTheProblem();
     void manyMembersStayResponsive();
+    void largeMemberDamageIsFoundInTheBackground();
 
 private:
     bool openAndWait(const QString& path);
@@ -216,4 +219,57 @@ void TestHostileWindow::manyMembersStayResponsive()
 }
 
 QTEST_MAIN(TestHostileWindow)
+// A stored member over 64 MiB is shown without being read through (it is memory-mapped), so its CRC is
+// checked on a worker thread once the file is open: damage in its bytes reaches the problems list and the
+// tree, while the window stays usable; the same member undamaged raises nothing.
+void TestHostileWindow::largeMemberDamageIsFoundInTheBackground()
+{
+    const QString path = m_dir.filePath(QStringLiteral("large_member.npz"));
+    const Eigen::VectorXd big = Eigen::VectorXd::LinSpaced(9'000'000, 0.0, 1.0); // 72 MB
+    QVERIFY(nemoscope::npy::writeNpz(path,
+        { { QStringLiteral("big"), nemoscope::npy::NdArray::fromVector(big), {} },
+            { QStringLiteral("small"), nemoscope::npy::NdArray::fromDouble(2.5), {} } }));
+
+    QVERIFY(openAndWait(path));
+    Document* document = m_window->currentDocument();
+    QVERIFY(document);
+    QThreadPool::globalInstance()->waitForDone();
+    QCoreApplication::processEvents();
+    QVERIFY(document->problems().isEmpty());
+    QVERIFY(m_window->closeCurrentTab());
+
+    // One flipped byte in the middle of the data.
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    const qint64 middle = file.size() / 2;
+    QVERIFY(file.seek(middle));
+    char byte = 0;
+    QVERIFY(file.getChar(&byte));
+    QVERIFY(file.seek(middle));
+    QVERIFY(file.putChar(char(byte ^ 0x10)));
+    file.close();
+
+    QVERIFY(openAndWait(path));
+    document = m_window->currentDocument();
+    QVERIFY(document);
+    DocumentView* view = m_window->currentView();
+    QTRY_VERIFY_WITH_TIMEOUT(!document->readFault(QStringLiteral("big")).isEmpty(), 30000);
+    QVERIFY2(document->readFault(QStringLiteral("big")).contains(QStringLiteral("CRC")),
+        qPrintable(document->readFault(QStringLiteral("big"))));
+    const QStringList shown = problemsShown(*m_window);
+    QVERIFY2(std::any_of(shown.cbegin(), shown.cend(),
+                 [](const QString& text) {
+                     return text.contains(QStringLiteral("big")) && text.contains(QStringLiteral("CRC"));
+                 }),
+        qPrintable(shown.join(QLatin1Char('\n'))));
+    const DocumentTreeModel* tree = view->treeModel();
+    const QModelIndexList found = tree->match(tree->index(0, 0), DocumentTreeModel::MemberRole, QStringLiteral("big"),
+        1, Qt::MatchExactly | Qt::MatchRecursive);
+    QVERIFY(!found.isEmpty());
+    QCOMPARE(found.front().data(DocumentTreeModel::KindRole).toInt(), int(DocumentTreeModel::Kind::Refused));
+    // The other member is still shown.
+    QVERIFY(showMember(view, QStringLiteral("small")));
+    QVERIFY(view->arrayViewer());
+}
+
 #include "tst_hostilewindow.moc"
