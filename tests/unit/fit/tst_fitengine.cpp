@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <string>
 #include <thread>
 
 using namespace nemoscope;
@@ -103,6 +104,34 @@ GlmProblem problemOf(const QJsonObject& c, Eigen::Index outputs)
         problem.groupMask = toMatrix(c[QStringLiteral("mask")].toArray());
     return problem;
 }
+
+// The rows of a test that runs once per instruction set of the fit kernels.
+void addInstructionSetRows()
+{
+    QTest::addColumn<QString>("set");
+    QTest::newRow("portable") << QStringLiteral("portable");
+    QTest::newRow("avx2") << QStringLiteral("avx2");
+}
+
+// Selects an instruction set of the fit kernels for one test and restores the previous one when it ends.
+class InstructionSetScope
+{
+public:
+    explicit InstructionSetScope(const QString& set)
+        : m_previous(detail::kernels::instructionSet())
+        , m_selected(detail::kernels::useInstructionSet(set.toStdString()))
+    { }
+    ~InstructionSetScope() { detail::kernels::useInstructionSet(m_previous); }
+    InstructionSetScope(const InstructionSetScope&) = delete;
+    InstructionSetScope& operator=(const InstructionSetScope&) = delete;
+
+    // False when the processor lacks the set (then the previous one stays).
+    bool selected() const { return m_selected; }
+
+private:
+    std::string m_previous;
+    bool m_selected;
+};
 
 } // namespace
 
@@ -915,9 +944,7 @@ void TestFitEngine::toleranceBelowPrecisionStops()
 
 void TestFitEngine::kernelsMatchEigen_data()
 {
-    QTest::addColumn<QString>("set");
-    QTest::newRow("portable") << QStringLiteral("portable");
-    QTest::newRow("avx2") << QStringLiteral("avx2");
+    addInstructionSetRows();
 }
 
 // The raw loops of a pass over X give the products Eigen gives, on any block shape (rows and columns not
@@ -926,8 +953,8 @@ void TestFitEngine::kernelsMatchEigen()
 {
     namespace kernels = nemoscope::fit::detail::kernels;
     QFETCH(QString, set);
-    const std::string previous = kernels::instructionSet();
-    if (!kernels::useInstructionSet(set.toStdString()))
+    const InstructionSetScope scope(set);
+    if (!scope.selected())
         QSKIP("this processor lacks the instruction set");
     QCOMPARE(QString::fromLatin1(kernels::instructionSet()), set);
 
@@ -958,7 +985,6 @@ void TestFitEngine::kernelsMatchEigen()
         QVERIFY2((eta - etaExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
         QVERIFY2((g - gExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
     }
-    QVERIFY(kernels::useInstructionSet(previous));
 }
 
 void TestFitEngine::sampledNewtonReachesTheOptimum_data()
