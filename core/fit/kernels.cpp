@@ -1,5 +1,7 @@
 #include "fit/kernels.h"
 
+#include <array>
+#include <cmath>
 #include <string_view>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -61,6 +63,34 @@ void transposeMultiplyAddPortable(const double* X, Index ld, Index rows, Index c
             s0 += c0[i] * d[i];
         g[j] += s0;
     }
+}
+
+// The canonical losses element by element, as elementLoss in loss.cpp defines them.
+
+double poissonExpLossPortable(const double* y, const double* eta, Index rows, double* deriv)
+{
+    double total = 0;
+    for (Index i = 0; i < rows; ++i) {
+        const double mu = std::exp(eta[i]);
+        total += mu - y[i] * eta[i];
+        if (deriv)
+            deriv[i] = mu - y[i];
+    }
+    return total;
+}
+
+// softplus(z) = max(z, 0) + log1p(e) and sigmoid(z) = (z >= 0 ? 1 : e) / (1 + e), with e = exp(-|z|) in [0, 1].
+double bernoulliLogisticLossPortable(const double* y, const double* eta, Index rows, double* deriv)
+{
+    double total = 0;
+    for (Index i = 0; i < rows; ++i) {
+        const double z = eta[i];
+        const double e = std::exp(-std::abs(z));
+        total += (z > 0 ? z : 0.0) + std::log1p(e) - y[i] * z;
+        if (deriv)
+            deriv[i] = (z >= 0 ? 1.0 : e) / (1.0 + e) - y[i];
+    }
+    return total;
 }
 
 #ifdef NEMOSCOPE_FIT_AVX2
@@ -139,6 +169,145 @@ __attribute__((target("avx2,fma"))) void transposeMultiplyAddAvx2(
     transposeMultiplyAddPortable(X + vectorRows, ld, rows - vectorRows, cols, d + vectorRows, g);
 }
 
+// Taylor coefficients, each rounded once: 1/k! for k = 2..14 (exp), 2/(2k+1) for k = 1..11 (2 atanh).
+constexpr std::array<double, 13> kExpSeries = [] {
+    std::array<double, 13> c {};
+    double factorial = 1;
+    for (int k = 2; k <= 14; ++k) {
+        factorial *= k;
+        c[size_t(k - 2)] = 1.0 / factorial;
+    }
+    return c;
+}();
+constexpr std::array<double, 11> kAtanhSeries = [] {
+    std::array<double, 11> c {};
+    for (int k = 1; k <= 11; ++k)
+        c[size_t(k - 1)] = 2.0 / (2 * k + 1);
+    return c;
+}();
+
+// ln 2 as a double and the remainder.
+constexpr double kLn2Hi = 0x1.62e42fefa39efp-1;
+constexpr double kLn2Lo = 0x1.abc9e3b39803fp-56;
+
+// c[0] + c[1] x + ... + c[N-1] x^(N-1), by Horner's rule.
+template<size_t N> __attribute__((target("avx2,fma"))) __m256d polynomial(__m256d x, const std::array<double, N>& c)
+{
+    __m256d p = _mm256_set1_pd(c[N - 1]);
+#pragma GCC unroll 16
+    for (int k = int(N) - 2; k >= 0; --k)
+        p = _mm256_fmadd_pd(p, x, _mm256_set1_pd(c[size_t(k)]));
+    return p;
+}
+
+// 2^k for integral k in [-1022, 1023], through the exponent field.
+__attribute__((target("avx2,fma"))) __m256d powerOfTwo(__m256d k)
+{
+    const __m256d biased = _mm256_add_pd(k, _mm256_set1_pd(0x1.8p52 + 1023));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(biased), 52));
+}
+
+// exp of four doubles, within about 0.6 ulp (one more rounding for subnormal results); 0 below -745.2,
+// +inf above 709.8, NaN for NaN. x = n ln2 + r with |r| <= ln2/2 (r carried as r + rTail), exp(r) = s + t with
+// s = 1 + r rounded and t its small remainder, and 2^n applied as two factors so that each stays normal.
+__attribute__((target("avx2,fma"), always_inline)) inline __m256d expAvx2(__m256d x)
+{
+    const __m256d one = _mm256_set1_pd(1.0);
+    // min and max return their second operand when one is NaN, so that a NaN passes through.
+    x = _mm256_min_pd(_mm256_set1_pd(710.0), _mm256_max_pd(_mm256_set1_pd(-746.0), x));
+    const __m256d n = _mm256_round_pd(
+        _mm256_mul_pd(x, _mm256_set1_pd(0x1.71547652b82fep+0)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+
+    // x - n ln2Hi in one fused operation is exact (the difference fits in a double); n ln2Lo is below 2.5e-14.
+    const __m256d rHi = _mm256_fnmadd_pd(n, _mm256_set1_pd(kLn2Hi), x);
+    const __m256d rLo = _mm256_mul_pd(n, _mm256_set1_pd(kLn2Lo));
+    const __m256d r = _mm256_sub_pd(rHi, rLo);
+    const __m256d rTail = _mm256_sub_pd(_mm256_sub_pd(rHi, r), rLo);
+
+    const __m256d s = _mm256_add_pd(one, r);
+    const __m256d sTail = _mm256_add_pd(_mm256_sub_pd(one, s), r);
+    __m256d t = _mm256_add_pd(_mm256_fmadd_pd(rTail, r, rTail), sTail);
+    t = _mm256_fmadd_pd(_mm256_mul_pd(r, r), polynomial(r, kExpSeries), t);
+    const __m256d m = _mm256_add_pd(s, t);
+
+    const __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, _mm256_set1_pd(0.5)));
+    const __m256d n2 = _mm256_sub_pd(n, n1);
+    return _mm256_mul_pd(_mm256_mul_pd(m, powerOfTwo(n1)), powerOfTwo(n2));
+}
+
+// log1p of four doubles in [0, 1], within about 0.7 ulp. log1p(e) = k ln2 + log1p(f) with k = 0 and f = e
+// below 1/2, else k = 1 and f = (e - 1)/2 (exact), so that f is in [-1/4, 1/2). With s = f/(2 + f),
+// log1p(f) = 2 atanh(s) = f - f^2/2 + s (f^2/2 + R(s^2)); the leading terms are summed without rounding.
+__attribute__((target("avx2,fma"), always_inline)) inline __m256d log1pAvx2(__m256d e)
+{
+    const __m256d half = _mm256_set1_pd(0.5);
+    const __m256d upper = _mm256_cmp_pd(e, half, _CMP_GE_OQ);
+    const __m256d f = _mm256_blendv_pd(e, _mm256_mul_pd(_mm256_sub_pd(e, _mm256_set1_pd(1.0)), half), upper);
+
+    const __m256d s = _mm256_div_pd(f, _mm256_add_pd(_mm256_set1_pd(2.0), f));
+    const __m256d z = _mm256_mul_pd(s, s);
+    const __m256d R = _mm256_mul_pd(z, polynomial(z, kAtanhSeries));
+
+    // f - f^2/2 as a + aTail + hfsqTail, exactly.
+    const __m256d hf = _mm256_mul_pd(half, f);
+    const __m256d hfsq = _mm256_mul_pd(hf, f);
+    const __m256d hfsqTail = _mm256_fmsub_pd(hf, f, hfsq);
+    const __m256d a = _mm256_sub_pd(f, hfsq);
+    const __m256d aTail = _mm256_sub_pd(_mm256_sub_pd(f, a), hfsq);
+    const __m256d tail = _mm256_fmadd_pd(s, _mm256_add_pd(hfsq, R), _mm256_sub_pd(aTail, hfsqTail));
+
+    // k ln2 + a, exactly, then the small terms.
+    const __m256d kHi = _mm256_and_pd(upper, _mm256_set1_pd(kLn2Hi));
+    const __m256d kLo = _mm256_and_pd(upper, _mm256_set1_pd(kLn2Lo));
+    const __m256d b = _mm256_add_pd(kHi, a);
+    const __m256d bTail = _mm256_add_pd(_mm256_sub_pd(kHi, b), a);
+    return _mm256_add_pd(b, _mm256_add_pd(_mm256_add_pd(bTail, kLo), tail));
+}
+
+// The AVX2 loss loops compute what the portable ones do, with mu - y eta (softplus - y eta) rounded once.
+
+__attribute__((target("avx2,fma"))) double poissonExpLossAvx2(
+    const double* y, const double* eta, Index rows, double* deriv)
+{
+    const Index vectorRows = rows & ~Index(3);
+    __m256d total = _mm256_setzero_pd();
+    for (Index i = 0; i < vectorRows; i += 4) {
+        const __m256d z = _mm256_loadu_pd(eta + i);
+        const __m256d yv = _mm256_loadu_pd(y + i);
+        const __m256d mu = expAvx2(z);
+        total = _mm256_add_pd(total, _mm256_fnmadd_pd(yv, z, mu));
+        if (deriv)
+            _mm256_storeu_pd(deriv + i, _mm256_sub_pd(mu, yv));
+    }
+    return horizontalSum(total)
+        + poissonExpLossPortable(
+            y + vectorRows, eta + vectorRows, rows - vectorRows, deriv ? deriv + vectorRows : nullptr);
+}
+
+__attribute__((target("avx2,fma"))) double bernoulliLogisticLossAvx2(
+    const double* y, const double* eta, Index rows, double* deriv)
+{
+    const Index vectorRows = rows & ~Index(3);
+    const __m256d zero = _mm256_setzero_pd();
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d total = zero;
+    for (Index i = 0; i < vectorRows; i += 4) {
+        const __m256d z = _mm256_loadu_pd(eta + i);
+        const __m256d yv = _mm256_loadu_pd(y + i);
+        const __m256d e = expAvx2(_mm256_or_pd(z, sign));
+        const __m256d softplus = _mm256_add_pd(_mm256_max_pd(z, zero), log1pAvx2(e));
+        total = _mm256_add_pd(total, _mm256_fnmadd_pd(yv, z, softplus));
+        if (deriv) {
+            const __m256d numerator = _mm256_blendv_pd(e, one, _mm256_cmp_pd(z, zero, _CMP_GE_OQ));
+            _mm256_storeu_pd(deriv + i, _mm256_sub_pd(_mm256_div_pd(numerator, _mm256_add_pd(one, e)), yv));
+        }
+    }
+    return horizontalSum(total)
+        + bernoulliLogisticLossPortable(
+            y + vectorRows, eta + vectorRows, rows - vectorRows, deriv ? deriv + vectorRows : nullptr);
+}
+
 #endif
 
 bool processorHasAvx2()
@@ -155,6 +324,8 @@ struct Dispatch
 {
     decltype(&multiplyAddPortable) multiplyAdd = multiplyAddPortable;
     decltype(&transposeMultiplyAddPortable) transposeMultiplyAdd = transposeMultiplyAddPortable;
+    decltype(&poissonExpLossPortable) poissonExpLoss = poissonExpLossPortable;
+    decltype(&bernoulliLogisticLossPortable) bernoulliLogisticLoss = bernoulliLogisticLossPortable;
     const char* name = "portable";
 
     bool select(std::string_view set)
@@ -167,6 +338,8 @@ struct Dispatch
         if (set == "avx2" && processorHasAvx2()) {
             multiplyAdd = multiplyAddAvx2;
             transposeMultiplyAdd = transposeMultiplyAddAvx2;
+            poissonExpLoss = poissonExpLossAvx2;
+            bernoulliLogisticLoss = bernoulliLogisticLossAvx2;
             name = "avx2";
             return true;
         }
@@ -195,6 +368,16 @@ void multiplyAdd(const double* X, Index ld, Index rows, Index cols, const double
 void transposeMultiplyAdd(const double* X, Index ld, Index rows, Index cols, const double* d, double* g)
 {
     dispatch().transposeMultiplyAdd(X, ld, rows, cols, d, g);
+}
+
+double poissonExpLoss(const double* y, const double* eta, Index rows, double* deriv)
+{
+    return dispatch().poissonExpLoss(y, eta, rows, deriv);
+}
+
+double bernoulliLogisticLoss(const double* y, const double* eta, Index rows, double* deriv)
+{
+    return dispatch().bernoulliLogisticLoss(y, eta, rows, deriv);
 }
 
 const char* instructionSet()

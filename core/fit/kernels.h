@@ -1,8 +1,9 @@
 #pragma once
 
-// The inner loops of a pass over a block of column-major X, on raw pointers. kernels.cpp holds a portable
-// version and, selected at run time when the processor has them, AVX2/FMA versions; it includes no Eigen, so
-// that no inline template compiled for AVX2 can leak into code that runs on any x86-64.
+// The inner loops of a pass over a block of column-major X, on raw pointers: the products with X and the
+// elementwise losses of the canonical pairs. kernels.cpp holds a portable version and, selected at run time
+// when the processor has them, AVX2/FMA versions; it includes no Eigen, so that no inline template compiled
+// for AVX2 can leak into code that runs on any x86-64.
 
 #include <cstddef>
 #include <string_view>
@@ -17,11 +18,19 @@ void multiplyAdd(
 void transposeMultiplyAdd(
     const double* X, std::ptrdiff_t ld, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* d, double* g);
 
-// "avx2" or "portable": what the two functions above run on this processor.
+// Poisson observations with the exp link: the sum over i < rows of exp(eta[i]) - y[i] eta[i], and, when
+// deriv is given, deriv[i] = exp(eta[i]) - y[i]. +inf once exp overflows (eta above about 709.78).
+double poissonExpLoss(const double* y, const double* eta, std::ptrdiff_t rows, double* deriv);
+
+// Bernoulli observations with the logistic link: the sum of softplus(eta[i]) - y[i] eta[i], and, when deriv
+// is given, deriv[i] = sigmoid(eta[i]) - y[i]. Both come from e = exp(-|eta|), which cannot overflow.
+double bernoulliLogisticLoss(const double* y, const double* eta, std::ptrdiff_t rows, double* deriv);
+
+// "avx2" or "portable": what the functions above run on this processor.
 const char* instructionSet();
 
-// Switches the two functions to "portable" or "avx2" (so that tests can compare them); false, and nothing
-// changes, when the processor lacks the set. Not thread-safe: call it while no fit runs.
+// Switches all the functions above to "portable" or "avx2" (so that tests can compare them); false, and
+// nothing changes, when the processor lacks the set. Not thread-safe: call it while no fit runs.
 bool useInstructionSet(std::string_view set);
 
 } // namespace nemoscope::fit::detail::kernels

@@ -19,7 +19,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <random>
+#include <string>
 #include <thread>
 
 using namespace nemoscope;
@@ -104,6 +107,34 @@ GlmProblem problemOf(const QJsonObject& c, Eigen::Index outputs)
     return problem;
 }
 
+// The rows of a test that runs once per instruction set of the fit kernels.
+void addInstructionSetRows()
+{
+    QTest::addColumn<QString>("set");
+    QTest::newRow("portable") << QStringLiteral("portable");
+    QTest::newRow("avx2") << QStringLiteral("avx2");
+}
+
+// Selects an instruction set of the fit kernels for one test and restores the previous one when it ends.
+class InstructionSetScope
+{
+public:
+    explicit InstructionSetScope(const QString& set)
+        : m_previous(detail::kernels::instructionSet())
+        , m_selected(detail::kernels::useInstructionSet(set.toStdString()))
+    { }
+    ~InstructionSetScope() { detail::kernels::useInstructionSet(m_previous); }
+    InstructionSetScope(const InstructionSetScope&) = delete;
+    InstructionSetScope& operator=(const InstructionSetScope&) = delete;
+
+    // False when the processor lacks the set (then the previous one stays).
+    bool selected() const { return m_selected; }
+
+private:
+    std::string m_previous;
+    bool m_selected;
+};
+
 } // namespace
 
 class TestFitEngine : public QObject
@@ -132,9 +163,12 @@ private slots:
     void progressCallback();
     void cancellation_data();
     void cancellation();
+    void canonicalLossesMatchElementLoss_data();
     void canonicalLossesMatchElementLoss();
     void kernelsMatchEigen_data();
     void kernelsMatchEigen();
+    void lossKernelsMatchElementLoss_data();
+    void lossKernelsMatchElementLoss();
     void sampledNewtonReachesTheOptimum_data();
     void sampledNewtonReachesTheOptimum();
     void warmStartOutsideTheDomain();
@@ -847,13 +881,23 @@ void TestFitEngine::cancellation()
     QVERIFY(result.message.contains(QStringLiteral("cancelled")));
 }
 
-// Poisson with exp and Bernoulli with logistic have vectorised loops of their own: on every scale of the
-// linear predictor (down to exp underflowing and up to the edge of overflow) they give the value and the
-// derivative that the per-element definition gives.
+void TestFitEngine::canonicalLossesMatchElementLoss_data()
+{
+    addInstructionSetRows();
+}
+
+// Poisson with exp and Bernoulli with logistic have loops of their own (kernels.cpp): on every scale of the
+// linear predictor (down to exp underflowing and up to the edge of overflow) the loss gives the value and the
+// derivative that the per-element definition gives. Four equal rows, so that the AVX2 loop takes them as one
+// vector.
 void TestFitEngine::canonicalLossesMatchElementLoss()
 {
     using nemoscope::fit::detail::elementLoss;
     using nemoscope::fit::detail::SmoothLoss;
+    QFETCH(QString, set);
+    const InstructionSetScope scope(set);
+    if (!scope.selected())
+        QSKIP("this processor lacks the instruction set");
     const std::vector<double> etas { -745.0, -700.0, -40.0, -37.5, -20.0, -1.0, -1e-9, 0.0, 1e-12, 0.5, 3.0, 19.0, 36.0,
         40.0, 300.0, 700.0 };
     for (const auto& [observation, link, labels] : { std::tuple<Observation, InverseLink, std::vector<double>> {
@@ -864,8 +908,8 @@ void TestFitEngine::canonicalLossesMatchElementLoss()
         problem.link = link;
         for (double y : labels) {
             for (double eta : etas) {
-                const Eigen::MatrixXd X = Eigen::MatrixXd::Constant(1, 1, eta);
-                const Eigen::MatrixXd Y = Eigen::MatrixXd::Constant(1, 1, y);
+                const Eigen::MatrixXd X = Eigen::MatrixXd::Constant(4, 1, eta);
+                const Eigen::MatrixXd Y = Eigen::MatrixXd::Constant(4, 1, y);
                 Eigen::MatrixXd theta(2, 1);
                 theta << 1.0, 0.0;
                 const SmoothLoss loss(problem, X, Y, 1, nullptr);
@@ -916,9 +960,7 @@ void TestFitEngine::toleranceBelowPrecisionStops()
 
 void TestFitEngine::kernelsMatchEigen_data()
 {
-    QTest::addColumn<QString>("set");
-    QTest::newRow("portable") << QStringLiteral("portable");
-    QTest::newRow("avx2") << QStringLiteral("avx2");
+    addInstructionSetRows();
 }
 
 // The raw loops of a pass over X give the products Eigen gives, on any block shape (rows and columns not
@@ -927,8 +969,8 @@ void TestFitEngine::kernelsMatchEigen()
 {
     namespace kernels = nemoscope::fit::detail::kernels;
     QFETCH(QString, set);
-    const std::string previous = kernels::instructionSet();
-    if (!kernels::useInstructionSet(set.toStdString()))
+    const InstructionSetScope scope(set);
+    if (!scope.selected())
         QSKIP("this processor lacks the instruction set");
     QCOMPARE(QString::fromLatin1(kernels::instructionSet()), set);
 
@@ -959,7 +1001,126 @@ void TestFitEngine::kernelsMatchEigen()
         QVERIFY2((eta - etaExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
         QVERIFY2((g - gExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
     }
-    QVERIFY(kernels::useInstructionSet(previous));
+}
+
+void TestFitEngine::lossKernelsMatchElementLoss_data()
+{
+    addInstructionSetRows();
+}
+
+// The loss kernels of the canonical pairs against elementLoss, with either instruction set: the sum and every
+// derivative, for each (y, eta) pair at each place of a block of seven rows (the four lanes of a vector and
+// the three rows left over), eta from beyond exp's underflow to beyond its overflow; then blocks of random
+// rows of several lengths, from an unaligned start.
+void TestFitEngine::lossKernelsMatchElementLoss()
+{
+    namespace kernels = nemoscope::fit::detail::kernels;
+    using nemoscope::fit::detail::elementLoss;
+    QFETCH(QString, set);
+    const InstructionSetScope scope(set);
+    if (!scope.selected())
+        QSKIP("this processor lacks the instruction set");
+
+    // The AVX2 exp and log1p are within 0.6 and 0.7 ulp of the exact result, glibc's within 0.5 and 0.8, so
+    // the two may differ by an ulp or two of exp or log1p, and the AVX2 loops round mu - y eta once. Both
+    // errors are a few ulp of the larger term: 1e-15 (4.5 ulp) of |value| + |y eta| bounds them, since mu (or
+    // softplus) is value + y eta; over millions of random pairs the largest gap is 4.1e-16 of that sum, so
+    // 4e-16 would not do. The portable loops evaluate the definition itself.
+    const double tolerance = set == QStringLiteral("avx2") ? 1e-15 : 4e-16;
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    const std::vector<double> etas { -kInf, -1e300, -1000.0, -746.0, -745.2, -745.0, -744.0, -740.0, -709.0, -708.3,
+        -700.0, -40.0, -37.5, -20.0, -1.0, -0.5, -1e-9, -1e-300, -0.0, 0.0, 1e-300, 1e-12, 0.3, 0.5, 1.0, 3.0, 19.0,
+        36.0, 40.0, 300.0, 700.0, 709.0, 709.78, 709.79, 745.0, 1000.0, 1e300, kInf };
+    using Kernel = double (*)(const double*, const double*, std::ptrdiff_t, double*);
+    for (const auto& [observation, link, labels, kernel] :
+        { std::tuple<Observation, InverseLink, std::vector<double>, Kernel> {
+              Observation::Poisson, InverseLink::Exp, { 0.0, 1.0, 3.0, 1e6 }, kernels::poissonExpLoss },
+            { Observation::Bernoulli, InverseLink::Logistic, { 0.0, 1.0 }, kernels::bernoulliLogisticLoss } }) {
+        GlmProblem problem;
+        problem.observation = observation;
+        problem.link = link;
+
+        // Filler rows with eta = -1e6, y = 0 have a loss and a derivative of exactly 0 in both pairs.
+        constexpr std::ptrdiff_t kRows = 7;
+        for (double y : labels) {
+            for (double eta : etas) {
+                double expected = 0, d1 = 0;
+                elementLoss(problem, y, eta, expected, &d1, nullptr);
+                for (std::ptrdiff_t place = 0; place < kRows; ++place) {
+                    std::vector<double> ys(kRows, 0.0), es(kRows, -1e6), deriv(kRows, -1.0);
+                    ys[size_t(place)] = y;
+                    es[size_t(place)] = eta;
+                    const double value = kernel(ys.data(), es.data(), kRows, deriv.data());
+                    const double valueOnly = kernel(ys.data(), es.data(), kRows, nullptr);
+                    const QString where = QStringLiteral("%1, y %2, eta %3, row %4: %5 against %6, derivative %7 "
+                                                         "against %8")
+                                              .arg(toString(observation))
+                                              .arg(y)
+                                              .arg(eta)
+                                              .arg(place)
+                                              .arg(value, 0, 'g', 17)
+                                              .arg(expected, 0, 'g', 17)
+                                              .arg(deriv[size_t(place)], 0, 'g', 17)
+                                              .arg(d1, 0, 'g', 17);
+                    QVERIFY2(valueOnly == value || (std::isnan(valueOnly) && std::isnan(value)), qPrintable(where));
+                    for (std::ptrdiff_t i = 0; i < kRows; ++i)
+                        QVERIFY2(i == place || deriv[size_t(i)] == 0.0, qPrintable(where));
+
+                    // Overflow gives +inf, 0 * inf NaN, as in the definition.
+                    if (!std::isfinite(expected)) {
+                        QVERIFY2(std::isnan(expected) ? std::isnan(value) : value == expected, qPrintable(where));
+                    } else {
+                        const double scale = std::abs(expected) + std::abs(y * eta);
+                        QVERIFY2(std::abs(value - expected) <= tolerance * scale + 1e-300, qPrintable(where));
+                    }
+                    const double got = deriv[size_t(place)];
+                    if (!std::isfinite(d1))
+                        QVERIFY2(std::isnan(d1) ? std::isnan(got) : got == d1, qPrintable(where));
+                    else
+                        QVERIFY2(
+                            std::abs(got - d1) <= tolerance * (std::abs(d1) + std::abs(y)) + 1e-300, qPrintable(where));
+                }
+            }
+        }
+
+        // Random rows: each derivative as above; the sums are taken in another order than elementLoss's, so
+        // they agree to the rounding of a sum of that many terms.
+        std::mt19937_64 random(31);
+        std::normal_distribution<double> normal;
+        for (std::ptrdiff_t rows : { 0, 1, 3, 4, 5, 8, 1001 }) {
+            std::vector<double> ys(size_t(rows) + 1), es(size_t(rows) + 1), deriv(size_t(rows) + 1);
+            for (size_t i = 0; i < ys.size(); ++i) {
+                es[i] = 12 * normal(random);
+                const double mean
+                    = observation == Observation::Poisson ? std::exp(std::min(es[i], 5.0)) : 1 / (1 + std::exp(-es[i]));
+                ys[i] = observation == Observation::Poisson ? double(std::poisson_distribution<int>(mean)(random))
+                                                            : double(std::bernoulli_distribution(mean)(random));
+            }
+            // Rows 1.. of the vectors: a start off the 32-byte alignment of the allocation.
+            const double value = kernel(ys.data() + 1, es.data() + 1, rows, deriv.data() + 1);
+            double expected = 0, scale = 0;
+            for (std::ptrdiff_t i = 1; i <= rows; ++i) {
+                double v = 0, d1 = 0;
+                QVERIFY(elementLoss(problem, ys[size_t(i)], es[size_t(i)], v, &d1, nullptr));
+                expected += v;
+                scale += std::abs(v) + std::abs(ys[size_t(i)] * es[size_t(i)]);
+                const double got = deriv[size_t(i)];
+                QVERIFY2(std::abs(got - d1) <= tolerance * (std::abs(d1) + std::abs(ys[size_t(i)])) + 1e-300,
+                    qPrintable(QStringLiteral("%1, %2 rows, row %3: derivative %4 against %5")
+                                   .arg(toString(observation))
+                                   .arg(rows)
+                                   .arg(i - 1)
+                                   .arg(got, 0, 'g', 17)
+                                   .arg(d1, 0, 'g', 17)));
+            }
+            QVERIFY2(std::abs(value - expected) <= (tolerance + double(rows) * 0x1p-53) * scale,
+                qPrintable(QStringLiteral("%1, %2 rows: %3 against %4")
+                               .arg(toString(observation))
+                               .arg(rows)
+                               .arg(value, 0, 'g', 17)
+                               .arg(expected, 0, 'g', 17)));
+        }
+    }
 }
 
 void TestFitEngine::sampledNewtonReachesTheOptimum_data()
