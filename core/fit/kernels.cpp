@@ -1,8 +1,10 @@
 #include "fit/kernels.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string_view>
+#include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -308,7 +310,100 @@ __attribute__((target("avx2,fma"))) double bernoulliLogisticLossAvx2(
             y + vectorRows, eta + vectorRows, rows - vectorRows, deriv ? deriv + vectorRows : nullptr);
 }
 
+// The Gram product of a sampled Hessian, C += A^T A (lower triangle). A chunk of rows of A is packed twice,
+// into panels of 8 and of 6 columns stored row by row, so that an 8 x 6 tile of C is summed over the chunk
+// from two sequential streams, its twelve vector accumulators in registers.
+constexpr Index kGramMR = 8; // rows of a C tile (two vectors)
+constexpr Index kGramNR = 6; // columns of a C tile (six broadcasts)
+
+// Copies columns [c0, c0 + width) of A into panel, row by row: panel[r * width + k] = A[r, c0 + k], zero
+// past cols.
+inline void packPanel(const double* A, Index lda, Index rows, Index cols, Index c0, Index width, double* panel)
+{
+    for (Index k = 0; k < width; ++k) {
+        const Index c = c0 + k;
+        if (c < cols) {
+            const double* column = A + c * lda;
+            for (Index r = 0; r < rows; ++r)
+                panel[r * width + k] = column[r];
+        } else {
+            for (Index r = 0; r < rows; ++r)
+                panel[r * width + k] = 0.0;
+        }
+    }
+}
+
+// One 8 x 6 tile of the Gram product over `rows` packed rows: tile[b * 8 + a] = sum_r pi[r][a] pj[r][b]. The
+// twelve accumulators are named, not an array, so that they stay in registers.
+__attribute__((target("avx2,fma"))) void gramTileAvx2(const double* pi, const double* pj, Index rows, double* tile)
+{
+    __m256d c00 = _mm256_setzero_pd(), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
+    __m256d c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+    for (Index r = 0; r < rows; ++r, pi += kGramMR, pj += kGramNR) {
+        const __m256d x0 = _mm256_loadu_pd(pi);
+        const __m256d x1 = _mm256_loadu_pd(pi + 4);
+        __m256d y = _mm256_broadcast_sd(pj);
+        c00 = _mm256_fmadd_pd(x0, y, c00);
+        c10 = _mm256_fmadd_pd(x1, y, c10);
+        y = _mm256_broadcast_sd(pj + 1);
+        c01 = _mm256_fmadd_pd(x0, y, c01);
+        c11 = _mm256_fmadd_pd(x1, y, c11);
+        y = _mm256_broadcast_sd(pj + 2);
+        c02 = _mm256_fmadd_pd(x0, y, c02);
+        c12 = _mm256_fmadd_pd(x1, y, c12);
+        y = _mm256_broadcast_sd(pj + 3);
+        c03 = _mm256_fmadd_pd(x0, y, c03);
+        c13 = _mm256_fmadd_pd(x1, y, c13);
+        y = _mm256_broadcast_sd(pj + 4);
+        c04 = _mm256_fmadd_pd(x0, y, c04);
+        c14 = _mm256_fmadd_pd(x1, y, c14);
+        y = _mm256_broadcast_sd(pj + 5);
+        c05 = _mm256_fmadd_pd(x0, y, c05);
+        c15 = _mm256_fmadd_pd(x1, y, c15);
+    }
+    const __m256d out[12] = { c00, c10, c01, c11, c02, c12, c03, c13, c04, c14, c05, c15 };
+    for (int v = 0; v < 12; ++v)
+        _mm256_storeu_pd(tile + 4 * v, out[v]);
+}
+
+__attribute__((target("avx2,fma"))) bool gramLowerAddAvx2(
+    const double* A, Index lda, Index rows, Index cols, double* C, Index ldc)
+{
+    thread_local std::vector<double> packedI, packedJ;
+    const Index panelsI = (cols + kGramMR - 1) / kGramMR;
+    const Index panelsJ = (cols + kGramNR - 1) / kGramNR;
+    // Row chunks of about 512 KB of packed columns, which stay in a core's L2 cache.
+    const Index chunk = std::max<Index>(16, std::min<Index>(rows, (Index(1) << 16) / std::max<Index>(cols, 1)));
+    packedI.resize(size_t(chunk * kGramMR * panelsI));
+    packedJ.resize(size_t(chunk * kGramNR * panelsJ));
+    double tile[kGramMR * kGramNR];
+    for (Index r0 = 0; r0 < rows; r0 += chunk) {
+        const Index n = std::min(chunk, rows - r0);
+        for (Index p = 0; p < panelsI; ++p)
+            packPanel(A + r0, lda, n, cols, p * kGramMR, kGramMR, packedI.data() + p * chunk * kGramMR);
+        for (Index p = 0; p < panelsJ; ++p)
+            packPanel(A + r0, lda, n, cols, p * kGramNR, kGramNR, packedJ.data() + p * chunk * kGramNR);
+        for (Index pi = 0; pi < panelsI; ++pi) {
+            const Index i0 = pi * kGramMR;
+            for (Index pj = 0; pj * kGramNR <= std::min(cols - 1, i0 + kGramMR - 1); ++pj) {
+                const Index j0 = pj * kGramNR;
+                gramTileAvx2(packedI.data() + pi * chunk * kGramMR, packedJ.data() + pj * chunk * kGramNR, n, tile);
+                for (Index b = 0; b < kGramNR && j0 + b < cols; ++b)
+                    for (Index a = std::max<Index>(0, j0 + b - i0); a < kGramMR && i0 + a < cols; ++a)
+                        C[(i0 + a) + (j0 + b) * ldc] += tile[b * kGramMR + a];
+            }
+        }
+    }
+    return true;
+}
+
 #endif
+
+// No portable Gram kernel: Eigen's product, which the caller falls back to, is as fast without AVX2.
+bool gramLowerAddNone(const double*, Index, Index, Index, double*, Index)
+{
+    return false;
+}
 
 bool processorHasAvx2()
 {
@@ -326,6 +421,7 @@ struct Dispatch
     decltype(&transposeMultiplyAddPortable) transposeMultiplyAdd = transposeMultiplyAddPortable;
     decltype(&poissonExpLossPortable) poissonExpLoss = poissonExpLossPortable;
     decltype(&bernoulliLogisticLossPortable) bernoulliLogisticLoss = bernoulliLogisticLossPortable;
+    decltype(&gramLowerAddNone) gramLowerAdd = gramLowerAddNone;
     const char* name = "portable";
 
     bool select(std::string_view set)
@@ -340,6 +436,7 @@ struct Dispatch
             transposeMultiplyAdd = transposeMultiplyAddAvx2;
             poissonExpLoss = poissonExpLossAvx2;
             bernoulliLogisticLoss = bernoulliLogisticLossAvx2;
+            gramLowerAdd = gramLowerAddAvx2;
             name = "avx2";
             return true;
         }
@@ -378,6 +475,11 @@ double poissonExpLoss(const double* y, const double* eta, Index rows, double* de
 double bernoulliLogisticLoss(const double* y, const double* eta, Index rows, double* deriv)
 {
     return dispatch().bernoulliLogisticLoss(y, eta, rows, deriv);
+}
+
+bool gramLowerAdd(const double* A, Index lda, Index rows, Index cols, double* C, Index ldc)
+{
+    return dispatch().gramLowerAdd(A, lda, rows, cols, C, ldc);
 }
 
 const char* instructionSet()

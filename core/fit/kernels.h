@@ -26,6 +26,12 @@ double poissonExpLoss(const double* y, const double* eta, std::ptrdiff_t rows, d
 // is given, deriv[i] = sigmoid(eta[i]) - y[i]. Both come from e = exp(-|eta|), which cannot overflow.
 double bernoulliLogisticLoss(const double* y, const double* eta, std::ptrdiff_t rows, double* deriv);
 
+// C[i + j ldc] += sum_r A[r + i lda] A[r + j lda] for j <= i < cols: the lower triangle of A^T A, for A of
+// rows x cols (column-major). False, and C untouched, where the instruction set has no kernel for it (the
+// caller's own product is then as fast).
+bool gramLowerAdd(
+    const double* A, std::ptrdiff_t lda, std::ptrdiff_t rows, std::ptrdiff_t cols, double* C, std::ptrdiff_t ldc);
+
 // "avx2" or "portable": what the functions above run on this processor.
 const char* instructionSet();
 

@@ -447,9 +447,20 @@ double SmoothLoss::valueOnRows(
 
 void SmoothLoss::sample(Eigen::Index rows, Eigen::Index offset, Eigen::MatrixXd& X, Eigen::MatrixXd& Y) const
 {
+    rows = sampleSize(rows);
+    X.resize(rows, m_X.cols());
+    sampleInto(rows, offset, X.data(), Y);
+}
+
+Eigen::Index SmoothLoss::sampleSize(Eigen::Index rows) const
+{
+    return std::clamp<Eigen::Index>(rows, 1, std::max<Eigen::Index>(1, m_X.rows() / 2));
+}
+
+void SmoothLoss::sampleInto(Eigen::Index rows, Eigen::Index offset, double* X, Eigen::MatrixXd& Y) const
+{
     const Eigen::Index n = m_X.rows();
     const Eigen::Index p = m_X.cols();
-    rows = std::clamp<Eigen::Index>(rows, 1, std::max<Eigen::Index>(1, n / 2));
     // Runs of kSampleRunRows consecutive rows, evenly spaced: a run is contiguous in every column of
     // column-major X, so the copy reads rows * p doubles rather than touching most cache lines of X. Since
     // rows <= n / 2, the spacing is at least the run length.
@@ -457,20 +468,19 @@ void SmoothLoss::sample(Eigen::Index rows, Eigen::Index offset, Eigen::MatrixXd&
     const Eigen::Index runs = (rows + runLength - 1) / runLength;
     const Eigen::Index spacing = n / runs;
     const Eigen::Index shift = (offset * 7919) % (spacing - runLength + 1);
-    auto copyColumns = [&](const Eigen::MatrixXd& from, Eigen::MatrixXd& to, Eigen::Index begin, Eigen::Index end) {
+    auto copyColumns = [&](const Eigen::MatrixXd& from, double* to, Eigen::Index begin, Eigen::Index end) {
         for (Eigen::Index j = begin; j < end && !cancelled(); ++j)
             for (Eigen::Index run = 0; run < runs; ++run) {
                 const Eigen::Index length = std::min(runLength, rows - run * runLength);
-                to.col(j).segment(run * runLength, length) = from.col(j).segment(run * spacing + shift, length);
+                std::copy_n(from.col(j).data() + run * spacing + shift, length, to + j * rows + run * runLength);
             }
     };
-    X.resize(rows, p);
     Y.resize(rows, m_Y.cols());
-    copyColumns(m_Y, Y, 0, m_Y.cols());
+    copyColumns(m_Y, Y.data(), 0, m_Y.cols());
     const int threads = threadsFor(rows);
     std::vector<std::thread> pool;
     for (int t = 1; t < threads; ++t)
-        pool.emplace_back(copyColumns, std::cref(m_X), std::ref(X), t * p / threads, (t + 1) * p / threads);
+        pool.emplace_back(copyColumns, std::cref(m_X), X, t * p / threads, (t + 1) * p / threads);
     copyColumns(m_X, X, 0, p / threads);
     for (auto& thread : pool)
         thread.join();
@@ -488,14 +498,12 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
     // copy with the intercept's column of ones.
     const bool sampled = sampleRows > 0 && 2 * sampleRows <= n;
     if (sampled && (m_sampleX.rows() != sampleRows || m_sampleOffset != offset)) {
-        Eigen::MatrixXd Xs;
-        sample(sampleRows, offset, Xs, m_sampleY);
+        m_sampleX.resize(sampleRows, q);
+        sampleInto(sampleRows, offset, m_sampleX.data(), m_sampleY);
         if (cancelled()) {
             m_sampleX.resize(0, 0);
             return false;
         }
-        m_sampleX.resize(sampleRows, q);
-        m_sampleX.leftCols(p) = Xs;
         m_sampleX.col(p).setOnes();
         m_sampleOffset = offset;
     }
@@ -543,7 +551,8 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
                         w(i) = std::isfinite(d2) && d2 > 0 ? std::sqrt(d2) : 0.0;
                     }
                     scaled = w.asDiagonal() * Xb;
-                    acc[size_t(c)].selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
+                    if (!kernels::gramLowerAdd(scaled.data(), scaled.rows(), rows, q, acc[size_t(c)].data(), q))
+                        acc[size_t(c)].selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
                 }
             } else {
                 // Softmax curvature: diag(prob) - prob prob^T per row, one weighted Gram matrix per class pair.

@@ -65,6 +65,9 @@ private:
     double accumulateRows(
         const Eigen::MatrixXd& theta, const std::vector<Eigen::Index>& rows, Eigen::MatrixXd* grad) const;
     int threadsFor(Eigen::Index rows) const;
+    Eigen::Index sampleSize(Eigen::Index rows) const;
+    // sample() into the first p columns of the column-major (rows, >= p) matrix at X.
+    void sampleInto(Eigen::Index rows, Eigen::Index offset, double* X, Eigen::MatrixXd& Y) const;
 
     const GlmProblem& m_problem;
     const Eigen::MatrixXd& m_X;

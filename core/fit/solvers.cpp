@@ -1,5 +1,6 @@
 #include "fit/solvers.h"
 
+#include "fit/kernels.h"
 #include "logging.h"
 
 #include <Eigen/Cholesky>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <string_view>
 
 namespace nemoscope::fit::detail {
 
@@ -39,6 +41,7 @@ constexpr double kWarmStartTolerance = 1e-6;
 constexpr double kPassElementCost = 0.42;
 constexpr double kPassRowCost = 3;
 constexpr double kHessianElementCost = 0.064;
+constexpr double kHessianElementCostAvx2 = 0.032;
 constexpr double kHessianRowCost = 200;
 
 double dot(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b)
@@ -932,10 +935,17 @@ void coordinateDescent(const Eigen::MatrixXd& H, const Eigen::VectorXd& g, const
 // The Hessian of the data term at theta for iteration it (false when cancelled).
 using HessianSource = std::function<bool(const Eigen::MatrixXd& theta, std::vector<Eigen::MatrixXd>& blocks, int it)>;
 
-// The Newton iterations. With reuseHessian (a sampled Hessian, costly next to a pass over the data) a
-// Hessian is kept while the steps make fast progress; smooth problems then correct it with curvature pairs.
+// When the Newton iterations take a new Hessian.
+enum class HessianReuse
+{
+    Never, // every iteration: the exact Hessian of moderate data
+    WhileFast, // a sampled Hessian, costly next to a pass: kept while the gradient norm shrinks fast
+    UntilStall, // the same near the optimum (after a warm start): kept while full steps are taken
+};
+
+// The Newton iterations. A Hessian that is kept is corrected by curvature pairs (smooth problems).
 SolverOutcome newtonLoop(
-    SolverRun& run, Eigen::MatrixXd theta, const HessianSource& hessian, bool reuseHessian, Eigen::Index hessianRows)
+    SolverRun& run, Eigen::MatrixXd theta, const HessianSource& hessian, HessianReuse policy, Eigen::Index hessianRows)
 {
     const double tol = run.tol(kDefaultTol);
     const int maxIter = run.maxIter(kSecondOrderMaxIter);
@@ -968,8 +978,8 @@ SolverOutcome newtonLoop(
             return finishAt(run, FitStatus::Converged, theta, it - 1, f, grad);
 
         const auto iterationStarted = std::chrono::steady_clock::now();
-        const bool reuse
-            = reuseHessian && haveHessian && lastAlpha == 1 && gradientNorm <= reuseRatio * previousGradientNorm;
+        const bool reuse = policy != HessianReuse::Never && haveHessian && lastAlpha == 1
+            && (policy == HessianReuse::UntilStall || gradientNorm <= reuseRatio * previousGradientNorm);
         previousGradientNorm = gradientNorm;
         if (!reuse) {
             if (!hessian(theta, blocks, it))
@@ -1124,7 +1134,7 @@ SolverOutcome newtonLoop(
                 1e3 * seconds(iterationStarted, hessianDone), alpha,
                 1e3 * seconds(hessianDone, std::chrono::steady_clock::now()));
         }
-        if (reuseHessian && corrected) {
+        if (policy != HessianReuse::Never && corrected) {
             CurvaturePair pair { next - theta, nextGrad - grad, 0 };
             const double sy = dot(pair.s, pair.y);
             if (sy > kEps * pair.s.norm() * pair.y.norm()) {
@@ -1163,30 +1173,32 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     // about one pass (per row: q^2 / 2 multiply-adds of a compute-bound product plus the weights, against q
     // multiply-adds of a pass that waits on memory), and holds at least max(5000, 8 q) rows.
     const double passRowCost = kPassElementCost * double(q) + kPassRowCost;
-    const double hessianRowCost = kHessianElementCost * double(q * q) / 2 + kHessianRowCost;
+    const double gramCost
+        = std::string_view(kernels::instructionSet()) == "avx2" ? kHessianElementCostAvx2 : kHessianElementCost;
+    const double hessianRowCost = gramCost * double(q * q) / 2 + kHessianRowCost;
     const auto balancedRows = Eigen::Index(double(n) * passRowCost / hessianRowCost);
     const Eigen::Index minimumRows = std::max<Eigen::Index>(5000, 8 * q);
     const Eigen::Index sampleRows = std::clamp(balancedRows, minimumRows, std::max(minimumRows, n / 4));
     if (n <= 2 * sampleRows) {
         return newtonLoop(
             run, std::move(theta), [&](const auto& at, auto& blocks, int) { return loss.hessian(at, blocks, 0, 0); },
-            false, n);
+            HessianReuse::Never, n);
     }
     if (!run.penalty().smoothOnly() || loss.categorical()) {
         // Without curvature pairs each new Hessian comes from another sample, so that sampling errors average
         // out; each is gathered anew, so the sample stays at its smallest.
         return newtonLoop(
             run, std::move(theta),
-            [&](const auto& at, auto& blocks, int it) { return loss.hessian(at, blocks, minimumRows, it); }, true,
-            minimumRows);
+            [&](const auto& at, auto& blocks, int it) { return loss.hessian(at, blocks, minimumRows, it); },
+            HessianReuse::WhileFast, minimumRows);
     }
 
     if (balancedRows < minimumRows) {
         // The Hessian costs several passes: the warm start would cost more than it saves.
         return newtonLoop(
             run, std::move(theta),
-            [&](const auto& at, auto& blocks, int) { return loss.hessian(at, blocks, sampleRows, 0); }, true,
-            sampleRows);
+            [&](const auto& at, auto& blocks, int) { return loss.hessian(at, blocks, sampleRows, 0); },
+            HessianReuse::WhileFast, sampleRows);
     }
 
     // Smooth problems: first the sample's own problem, whose Hessian is the sampled Hessian of the full one.
@@ -1204,7 +1216,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     FitControl warmControl;
     warmControl.cancel = run.cancelRequest();
     SolverRun warmRun(sampleLoss, run.penalty(), warmOptions, warmControl);
-    const SolverOutcome warm = newtonLoop(warmRun, theta, sampleHessian, true, sampleRows);
+    const SolverOutcome warm = newtonLoop(warmRun, theta, sampleHessian, HessianReuse::WhileFast, sampleRows);
     if (run.cancelled())
         return cancelledAt(run, std::move(theta), 0);
     qCDebug(lcFit, "Newton: warm start on %lld rows, %d iterations, gradient norm %.3e on the sample",
@@ -1212,15 +1224,16 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
 
     const bool usable = warm.status == FitStatus::Converged || warm.status == FitStatus::MaxIterations;
     if (usable && warm.theta.allFinite()) {
-        // The full fit takes a fresh Hessian at the sample's optimum (the warm start's dates from its first steps).
-        SolverOutcome outcome = newtonLoop(run, warm.theta, sampleHessian, true, sampleRows);
+        // The full fit takes a fresh Hessian at the sample's optimum (the warm start's dates from its first
+        // steps) and keeps it: from there on, curvature pairs correct it better than a new sample would.
+        SolverOutcome outcome = newtonLoop(run, warm.theta, sampleHessian, HessianReuse::UntilStall, sampleRows);
         // Outside the domain at the sample's optimum (its rows did not see every extreme): start over.
         if (outcome.status != FitStatus::Diverged || outcome.iterations > 0)
             return outcome;
         qCDebug(lcFit, "Newton: the sample's optimum is outside the domain on the full data; starting over");
         run.history.clear();
     }
-    return newtonLoop(run, std::move(theta), sampleHessian, true, sampleRows);
+    return newtonLoop(run, std::move(theta), sampleHessian, HessianReuse::WhileFast, sampleRows);
 }
 
 } // namespace nemoscope::fit::detail

@@ -963,8 +963,9 @@ void TestFitEngine::kernelsMatchEigen_data()
     addInstructionSetRows();
 }
 
-// The raw loops of a pass over X give the products Eigen gives, on any block shape (rows and columns not
-// multiples of the vector width, a leading dimension larger than the block), with either instruction set.
+// The raw loops of a pass over X, and the Gram product of a sampled Hessian, give the products Eigen gives, on
+// any block shape (rows and columns not multiples of the vector width or the tile, rows beyond one packed
+// chunk, a leading dimension larger than the block), with either instruction set.
 void TestFitEngine::kernelsMatchEigen()
 {
     namespace kernels = nemoscope::fit::detail::kernels;
@@ -977,7 +978,7 @@ void TestFitEngine::kernelsMatchEigen()
     std::mt19937_64 random(23);
     std::normal_distribution<double> normal;
     for (const auto& [ld, rows, cols] : { std::tuple<Eigen::Index, Eigen::Index, Eigen::Index> { 40, 37, 11 },
-             { 8, 8, 4 }, { 3, 3, 1 }, { 101, 64, 9 }, { 5, 0, 3 }, { 9, 5, 0 } }) {
+             { 8, 8, 4 }, { 3, 3, 1 }, { 101, 64, 9 }, { 5, 0, 3 }, { 9, 5, 0 }, { 70, 66, 13 }, { 1400, 1300, 51 } }) {
         Eigen::MatrixXd X(ld, std::max<Eigen::Index>(cols, 1));
         for (Eigen::Index i = 0; i < X.size(); ++i)
             X.data()[i] = normal(random);
@@ -1000,6 +1001,19 @@ void TestFitEngine::kernelsMatchEigen()
         const QString shape = QStringLiteral("ld %1, rows %2, cols %3").arg(ld).arg(rows).arg(cols);
         QVERIFY2((eta - etaExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
         QVERIFY2((g - gExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
+
+        // The Gram product of a sampled Hessian (AVX2 only: the portable set leaves it to Eigen) adds the lower
+        // triangle of A^T A and leaves the rest of C, here with a leading dimension above cols, as it was.
+        const Eigen::Index ldc = cols + 2;
+        Eigen::MatrixXd C = Eigen::MatrixXd::Constant(ldc, std::max<Eigen::Index>(cols, 1), 2.0);
+        const bool computed = kernels::gramLowerAdd(X.data() + start, ld, rows, cols, C.data(), ldc);
+        QCOMPARE(computed, set == QLatin1String("avx2"));
+        Eigen::MatrixXd CExpected = Eigen::MatrixXd::Constant(ldc, C.cols(), 2.0);
+        if (computed) {
+            const Eigen::MatrixXd A = X.block(start, 0, rows, cols);
+            CExpected.topLeftCorner(cols, cols).triangularView<Eigen::Lower>() += A.transpose() * A;
+        }
+        QVERIFY2((C - CExpected).cwiseAbs().maxCoeff() <= 1e-12 * std::max(1.0, double(rows)), qPrintable(shape));
     }
 }
 
