@@ -1173,12 +1173,16 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     // about one pass (per row: q^2 / 2 multiply-adds of a compute-bound product plus the weights, against q
     // multiply-adds of a pass that waits on memory), and holds at least max(5000, 8 q) rows.
     const double passRowCost = kPassElementCost * double(q) + kPassRowCost;
-    const double gramCost
-        = std::string_view(kernels::instructionSet()) == "avx2" ? kHessianElementCostAvx2 : kHessianElementCost;
-    const double hessianRowCost = gramCost * double(q * q) / 2 + kHessianRowCost;
-    const auto balancedRows = Eigen::Index(double(n) * passRowCost / hessianRowCost);
+    auto balancedRows = [&](double gramCost) {
+        return Eigen::Index(double(n) * passRowCost / (gramCost * double(q * q) / 2 + kHessianRowCost));
+    };
     const Eigen::Index minimumRows = std::max<Eigen::Index>(5000, 8 * q);
-    const Eigen::Index sampleRows = std::clamp(balancedRows, minimumRows, std::max(minimumRows, n / 4));
+    // Sized by the baseline product even where the AVX2 one is twice as fast: copying a larger sample, and its
+    // own passes in the warm start, would eat the gain.
+    const Eigen::Index sampleRows
+        = std::clamp(balancedRows(kHessianElementCost), minimumRows, std::max(minimumRows, n / 4));
+    const bool fastGram = std::string_view(kernels::instructionSet()) == "avx2";
+    const Eigen::Index affordableRows = balancedRows(fastGram ? kHessianElementCostAvx2 : kHessianElementCost);
     if (n <= 2 * sampleRows) {
         return newtonLoop(
             run, std::move(theta), [&](const auto& at, auto& blocks, int) { return loss.hessian(at, blocks, 0, 0); },
@@ -1193,7 +1197,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
             HessianReuse::WhileFast, minimumRows);
     }
 
-    if (balancedRows < minimumRows) {
+    if (affordableRows < minimumRows) {
         // The Hessian costs several passes: the warm start would cost more than it saves.
         return newtonLoop(
             run, std::move(theta),
