@@ -19,7 +19,8 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;
 
 // Rows per block when forming weighted Gram matrices: keeps the scaled copy of X in cache.
 constexpr Eigen::Index kBlockRows = 2048;
-// Bounds on the rows of one block of a pass over X.
+// The elements of X in one block of a pass, and bounds on its rows.
+constexpr Eigen::Index kPassBlockElements = 65536;
 constexpr Eigen::Index kMinBlockRows = 32;
 constexpr Eigen::Index kMaxBlockRows = 2048;
 // Below this many multiply-adds per evaluation one thread is faster than starting more.
@@ -327,10 +328,11 @@ void SmoothLoss::accumulate(
         out.value = kInf;
     };
 
-    // Row blocks of about 128 KB of X, so that the second read (the gradient X_b^T d) comes from cache and a
-    // cancel request gets through between blocks.
+    // Row blocks of about 512 KB of X, so that the second read (the gradient X_b^T d) comes from cache, each
+    // column's stretch of a block spans enough cache lines for the prefetcher, and a cancel request gets
+    // through between blocks.
     const Eigen::Index blockRows = std::clamp<Eigen::Index>(
-        Eigen::Index(16384 / double(p + 1)) & ~Eigen::Index(7), kMinBlockRows, kMaxBlockRows);
+        Eigen::Index(double(kPassBlockElements) / double(p + 1)) & ~Eigen::Index(7), kMinBlockRows, kMaxBlockRows);
     Eigen::VectorXd eta(blockRows), deriv(blockRows);
     Eigen::MatrixXd etaAll, derivAll;
 

@@ -31,6 +31,12 @@ constexpr int kSecondOrderMaxIter = 500;
 // floating-point precision (a sublinear rate, 1/k, still gains 50% over half the iterations).
 constexpr int kStallIterations = 2000;
 constexpr double kPrecisionLimit = 1e-7;
+// Newton on a smooth problem with tol unset also ends after a full step that moved no parameter by more than
+// this times max(1, the largest parameter): the step estimates the distance to the optimum (to within a factor of
+// about two with a sampled Hessian), and the step taken shrinks that distance further, so the parameters are
+// then within about 1e-7 of it in relative terms, the objective within rounding. A gradient norm of 1e-10 alone can
+// take several more passes where the curvature is small.
+constexpr double kStepTolerance = 1e-7;
 // Curvature pairs kept by the Newton solver when its Hessian is sampled.
 constexpr size_t kCurvatureMemory = 20;
 // Newton's warm start on a sample of rows stops at this gradient norm: the sample's optimum differs from the
@@ -959,6 +965,7 @@ SolverOutcome newtonLoop(
     const bool categorical = loss.categorical();
     const bool corrected = pen.smoothOnly() && !categorical;
     const double reuseRatio = corrected ? 0.9 : 0.5;
+    const bool stepRule = pen.smoothOnly() && !run.options().tol.has_value();
     bool haveHessian = false;
     double previousGradientNorm = kInf;
     double lastAlpha = 1;
@@ -1151,6 +1158,11 @@ SolverOutcome newtonLoop(
         gradientNorm = pen.minimalSubgradient(theta, grad).norm();
         if (!run.step(it, F, gradientNorm))
             return cancelledAt(run, theta, it);
+        if (stepRule && alpha == 1 && gradientNorm > tol
+            && dir.cwiseAbs().maxCoeff() <= kStepTolerance * std::max(1.0, theta.cwiseAbs().maxCoeff())) {
+            qCDebug(lcFit, "Newton %d: converged on the step size, gradient norm %.3e", it, gradientNorm);
+            return finishAt(run, FitStatus::Converged, theta, it, f, grad);
+        }
         // A full step that changes nothing at all: the optimum to within rounding.
         if (decrease <= 0 && alpha == 1 && gradientNorm <= std::max(tol, kPrecisionLimit) * 10)
             return finishAt(run, FitStatus::Converged, theta, it, f, grad);
@@ -1220,7 +1232,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     FitControl warmControl;
     warmControl.cancel = run.cancelRequest();
     SolverRun warmRun(sampleLoss, run.penalty(), warmOptions, warmControl);
-    const SolverOutcome warm = newtonLoop(warmRun, theta, sampleHessian, HessianReuse::WhileFast, sampleRows);
+    const SolverOutcome warm = newtonLoop(warmRun, theta, sampleHessian, HessianReuse::UntilStall, sampleRows);
     if (run.cancelled())
         return cancelledAt(run, std::move(theta), 0);
     qCDebug(lcFit, "Newton: warm start on %lld rows, %d iterations, gradient norm %.3e on the sample",

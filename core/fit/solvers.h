@@ -4,7 +4,8 @@
 // SmoothLoss. Each minimises  F(Theta) + h(W)  where F is the data term plus the smooth (ridge) part of
 // the penalty and h the non-smooth part (L1 or group L2), with parameters outside the feature mask held at
 // zero. Stopping rule everywhere: the norm of the smallest subgradient (smooth solvers: the gradient;
-// proximal solvers: the gradient mapping) falls below tol.
+// proximal solvers: the gradient mapping) falls below tol. With tol unset (1e-10 then), Newton on a smooth
+// problem also stops once a full step moves no parameter by more than 1e-7 of its scale.
 
 #include "fit/glm.h"
 #include "fit/loss.h"

@@ -4,7 +4,8 @@
 For each row (observation, regularizer, n, p) the script generates X and y with NumPy, writes them as .npy,
 runs the C++ driver (fit_bench) to the optimum, then each peer with tight tolerances, and evaluates every
 tool's coefficients with the nemos objective (mean negative log-likelihood + penalty, intercept unpenalised).
-It prints each tool's time, its objective gap to Nemoscope's, and the time ratio peer / Nemoscope.
+It prints each tool's time, its objective gap to Nemoscope's, the largest difference of its coefficients and
+intercept from Nemoscope's, and the time ratio peer / Nemoscope.
 
 Peers (all objectives identical to nemos' up to constants):
   Poisson + Ridge     sklearn PoissonRegressor(alpha=strength), solvers lbfgs and newton-cholesky
@@ -133,7 +134,7 @@ def main():
     rows = [("Poisson", "Ridge", 1e-3), ("Bernoulli", "Ridge", 1e-3), ("Poisson", "Lasso", 1e-3)]
     wanted = [item.strip() for item in args.rows.split(",") if item.strip()]
 
-    print(f"{'row':34} {'tool':26} {'seconds':>9} {'cpu s':>8} {'objective':>18} {'rel. gap':>9} "
+    print(f"{'row':34} {'tool':26} {'seconds':>9} {'cpu s':>8} {'objective':>18} {'rel. gap':>9} {'coef diff':>9} "
           f"{'ratio':>6} {'cpu ratio':>9}")
     summary = []
     for observation, regularizer, strength in rows:
@@ -149,8 +150,9 @@ def main():
                 ours = run_driver(args.driver, folder, observation, regularizer, strength, "Newton")
                 best = ours["objective"]
                 print(f"{label:34} {'nemoscope Newton':26} {ours['seconds']:9.3f} {ours['cpu_seconds']:8.3f} "
-                      f"{best:18.12f} {'':>9} {'':>6} {'':>9}  [{ours['status']}, {ours['iterations']} it]",
+                      f"{best:18.12f} {'':>9} {'':>9} {'':>6} {'':>9}  [{ours['status']}, {ours['iterations']} it]",
                       flush=True)
+                ours_params = np.r_[np.asarray(ours["coef"], dtype=float), ours.get("intercept", np.nan)]
 
                 peers = []
                 if regularizer == "Ridge":
@@ -173,11 +175,13 @@ def main():
                     seconds, cpu, w, b = outcome
                     value = nemos_objective(observation, regularizer, strength, X, y, w, b)
                     gap = (value - best) / abs(best)
+                    # the largest difference of any coefficient or the intercept from Nemoscope's
+                    coef_diff = float(np.max(np.abs(np.r_[np.ravel(w), b] - ours_params)))
                     ratio = seconds / ours["seconds"]
                     cpu_ratio = cpu / max(ours["cpu_seconds"], 1e-9)
                     note = "" if gap <= 1e-8 else "  (short of the optimum)"
-                    print(f"{label:34} {name:26} {seconds:9.3f} {cpu:8.3f} {value:18.12f} {gap:9.1e} {ratio:6.1f} "
-                          f"{cpu_ratio:9.1f}{note}", flush=True)
+                    print(f"{label:34} {name:26} {seconds:9.3f} {cpu:8.3f} {value:18.12f} {gap:9.1e} {coef_diff:9.1e} "
+                          f"{ratio:6.1f} {cpu_ratio:9.1f}{note}", flush=True)
                     fastest = min(fastest or (float("inf"), 0), (seconds, cpu))
                 if fastest is not None:
                     summary.append((label, fastest[0] / ours["seconds"], fastest[1] / max(ours["cpu_seconds"], 1e-9)))

@@ -1,7 +1,8 @@
 // Fits one GLM with Nemoscope's engine on X and y stored as .npy files and prints one JSON line:
-// {"status", "iterations", "objective", "gradient_norm", "seconds", "cpu_seconds"} (seconds: wall time of
-// fitGlm alone, data loading excluded; cpu_seconds: CPU time of all threads over the same span). Used by bench_fit.py,
-// which runs scikit-learn and statsmodels on the same data.
+// {"status", "iterations", "objective", "gradient_norm", "seconds", "cpu_seconds", "coef", "intercept"}
+// (seconds: wall time of fitGlm alone, data loading excluded; cpu_seconds: CPU time of all threads over the same
+// span; coef and intercept of the first output). Used by bench_fit.py, which runs scikit-learn and statsmodels on
+// the same data.
 //
 //   fit_bench X.npy y.npy OBSERVATION LINK REGULARIZER STRENGTH SOLVER [tol]
 
@@ -9,6 +10,7 @@
 #include "fit/glm.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -62,6 +64,13 @@ int main(int argc, char** argv)
     out[QStringLiteral("gradient_norm")] = result.gradientNorm;
     out[QStringLiteral("seconds")] = result.seconds;
     out[QStringLiteral("cpu_seconds")] = cpuSeconds;
+    QJsonArray coef;
+    if (result.hasModel()) {
+        for (Eigen::Index j = 0; j < result.coef.rows(); ++j)
+            coef.append(result.coef(j, 0));
+        out[QStringLiteral("intercept")] = result.intercept(0);
+    }
+    out[QStringLiteral("coef")] = coef;
     std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
     return result.converged() ? 0 : 5;
 }
