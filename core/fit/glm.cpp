@@ -460,8 +460,20 @@ Result<void> checkProblem(const GlmProblem& problem, std::optional<Eigen::Index>
     return {};
 }
 
-Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y,
-    std::optional<Eigen::Index> expectedFeatures, bool allowInvalidRows)
+namespace {
+
+// Whether checkData reads all of X for NaN and Inf.
+enum class SweepX
+{
+    Yes,
+    // No: fitGlm's passes over X find them anyway (a NaN or Inf entry makes its row's linear predictor, and
+    // so the objective, non-finite whatever the coefficients), and it runs the full check only when the fit
+    // fails, so that clean data, the usual case, is read once less.
+    No,
+};
+
+Result<void> checkDataImpl(const GlmProblem& problem, const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y,
+    std::optional<Eigen::Index> expectedFeatures, bool allowInvalidRows, SweepX sweepX)
 {
     if (auto ok = checkProblem(problem, X.cols()); !ok)
         return ok;
@@ -500,10 +512,11 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
 
     // Rows with NaN or Inf. Clean data (the usual case) is checked in one contiguous sweep; rows of
     // column-major X are strided.
-    const bool finite = allFinite(X) && allFinite(Y);
+    const bool xSwept = sweepX == SweepX::Yes;
+    const bool finite = (!xSwept || allFinite(X)) && allFinite(Y);
     Eigen::Index badRows = 0, badX = 0;
     for (Eigen::Index i = 0; i < n && !finite; ++i) {
-        const bool xBad = !X.row(i).allFinite();
+        const bool xBad = xSwept && !X.row(i).allFinite();
         const bool yBad = !Y.row(i).allFinite();
         badX += xBad;
         badRows += xBad || yBad;
@@ -523,7 +536,7 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
     double example = 0;
     const int categories = problem.observation == Observation::Categorical ? categoryCount(problem, Y) : 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-        if (!finite && (!X.row(i).allFinite() || !Y.row(i).allFinite()))
+        if (!finite && ((xSwept && !X.row(i).allFinite()) || !Y.row(i).allFinite()))
             continue;
         for (Eigen::Index c = 0; c < Y.cols(); ++c) {
             const double y = Y(i, c);
@@ -572,6 +585,14 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
             QStringLiteral("%1 values of y are invalid (e.g. %2): %3").arg(outside).arg(example).arg(rule));
     }
     return {};
+}
+
+} // namespace
+
+Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y,
+    std::optional<Eigen::Index> expectedFeatures, bool allowInvalidRows)
+{
+    return checkDataImpl(problem, X, Y, expectedFeatures, allowInvalidRows, SweepX::Yes);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -696,7 +717,9 @@ FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const 
                                    names << toString(s);
                                return names.join(QStringLiteral(", "));
                            }()));
-    if (auto ok = checkData(problem, Xin, Yin, std::nullopt, control.dropInvalidRows); !ok)
+    // Dropping rows needs to know them now; otherwise NaN and Inf in X surface as a failed fit (see SweepX).
+    const SweepX sweepX = control.dropInvalidRows ? SweepX::Yes : SweepX::No;
+    if (auto ok = checkDataImpl(problem, Xin, Yin, std::nullopt, control.dropInvalidRows, sweepX); !ok)
         return invalid(ok.error().message());
 
     // Drop rows with NaN or Inf when asked.
@@ -771,6 +794,15 @@ FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const 
     case Solver::Newton:
         outcome = detail::runNewton(run, theta);
         break;
+    }
+
+    // A fit that ended on a finite objective evaluated it over every row of X, so X holds no NaN or Inf; one
+    // that failed may have met them: the full check then names them.
+    const bool failed
+        = outcome.status == FitStatus::Diverged || !std::isfinite(outcome.objective) || !outcome.theta.allFinite();
+    if (sweepX == SweepX::No && failed && !(control.cancel && control.cancel->load())) {
+        if (auto ok = checkData(problem, Xin, Yin); !ok)
+            return invalid(ok.error().message());
     }
 
     FitResult result;
