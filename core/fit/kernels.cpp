@@ -367,27 +367,30 @@ __attribute__((target("avx2,fma"))) void gramTileAvx2(const double* pi, const do
 }
 
 __attribute__((target("avx2,fma"))) bool gramLowerAddAvx2(
-    const double* A, Index lda, Index rows, Index cols, double* C, Index ldc)
+    const double* A, Index lda, Index rows, Index cols, double* C, Index ldc, std::vector<double>& workspace)
 {
-    thread_local std::vector<double> packedI, packedJ;
     const Index panelsI = (cols + kGramMR - 1) / kGramMR;
     const Index panelsJ = (cols + kGramNR - 1) / kGramNR;
     // Row chunks of about 512 KB of packed columns, which stay in a core's L2 cache.
     const Index chunk = std::max<Index>(16, std::min<Index>(rows, (Index(1) << 16) / std::max<Index>(cols, 1)));
-    packedI.resize(size_t(chunk * kGramMR * panelsI));
-    packedJ.resize(size_t(chunk * kGramNR * panelsJ));
+    const Index sizeI = chunk * kGramMR * panelsI;
+    const Index sizeJ = chunk * kGramNR * panelsJ;
+    if (workspace.size() < size_t(sizeI + sizeJ))
+        workspace.resize(size_t(sizeI + sizeJ));
+    double* const packedI = workspace.data();
+    double* const packedJ = workspace.data() + sizeI;
     double tile[kGramMR * kGramNR];
     for (Index r0 = 0; r0 < rows; r0 += chunk) {
         const Index n = std::min(chunk, rows - r0);
         for (Index p = 0; p < panelsI; ++p)
-            packPanel(A + r0, lda, n, cols, p * kGramMR, kGramMR, packedI.data() + p * chunk * kGramMR);
+            packPanel(A + r0, lda, n, cols, p * kGramMR, kGramMR, packedI + p * chunk * kGramMR);
         for (Index p = 0; p < panelsJ; ++p)
-            packPanel(A + r0, lda, n, cols, p * kGramNR, kGramNR, packedJ.data() + p * chunk * kGramNR);
+            packPanel(A + r0, lda, n, cols, p * kGramNR, kGramNR, packedJ + p * chunk * kGramNR);
         for (Index pi = 0; pi < panelsI; ++pi) {
             const Index i0 = pi * kGramMR;
             for (Index pj = 0; pj * kGramNR <= std::min(cols - 1, i0 + kGramMR - 1); ++pj) {
                 const Index j0 = pj * kGramNR;
-                gramTileAvx2(packedI.data() + pi * chunk * kGramMR, packedJ.data() + pj * chunk * kGramNR, n, tile);
+                gramTileAvx2(packedI + pi * chunk * kGramMR, packedJ + pj * chunk * kGramNR, n, tile);
                 for (Index b = 0; b < kGramNR && j0 + b < cols; ++b)
                     for (Index a = std::max<Index>(0, j0 + b - i0); a < kGramMR && i0 + a < cols; ++a)
                         C[(i0 + a) + (j0 + b) * ldc] += tile[b * kGramMR + a];
@@ -400,7 +403,7 @@ __attribute__((target("avx2,fma"))) bool gramLowerAddAvx2(
 #endif
 
 // No portable Gram kernel: Eigen's product, which the caller falls back to, is as fast without AVX2.
-bool gramLowerAddNone(const double*, Index, Index, Index, double*, Index)
+bool gramLowerAddNone(const double*, Index, Index, Index, double*, Index, std::vector<double>&)
 {
     return false;
 }
@@ -477,9 +480,10 @@ double bernoulliLogisticLoss(const double* y, const double* eta, Index rows, dou
     return dispatch().bernoulliLogisticLoss(y, eta, rows, deriv);
 }
 
-bool gramLowerAdd(const double* A, Index lda, Index rows, Index cols, double* C, Index ldc)
+bool gramLowerAdd(
+    const double* A, Index lda, Index rows, Index cols, double* C, Index ldc, std::vector<double>& workspace)
 {
-    return dispatch().gramLowerAdd(A, lda, rows, cols, C, ldc);
+    return dispatch().gramLowerAdd(A, lda, rows, cols, C, ldc, workspace);
 }
 
 const char* instructionSet()

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace nemoscope::fit::detail::kernels {
 
@@ -28,9 +29,10 @@ double bernoulliLogisticLoss(const double* y, const double* eta, std::ptrdiff_t 
 
 // C[i + j ldc] += sum_r A[r + i lda] A[r + j lda] for j <= i < cols: the lower triangle of A^T A, for A of
 // rows x cols (column-major). False, and C untouched, where the instruction set has no kernel for it (the
-// caller's own product is then as fast).
-bool gramLowerAdd(
-    const double* A, std::ptrdiff_t lda, std::ptrdiff_t rows, std::ptrdiff_t cols, double* C, std::ptrdiff_t ldc);
+// caller's own product is then as fast). workspace holds the packed copies of A (about 1 MB); a caller that
+// keeps it from one call to the next spares the allocation and the first touch of its pages.
+bool gramLowerAdd(const double* A, std::ptrdiff_t lda, std::ptrdiff_t rows, std::ptrdiff_t cols, double* C,
+    std::ptrdiff_t ldc, std::vector<double>& workspace);
 
 // "avx2" or "portable": what the functions above run on this processor.
 const char* instructionSet();

@@ -515,7 +515,8 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
     // Curvature weights per (row, output) pair, or per (row, class, class) for Categorical.
     const Eigen::Index pairs = categorical() ? k * (k + 1) / 2 : k;
     const int threads = threadsFor(used * q);
-    std::vector<std::vector<Eigen::MatrixXd>> partial(threads);
+    if (m_hessianScratch.size() < size_t(threads))
+        m_hessianScratch.resize(size_t(threads));
     std::atomic<bool> stopped { false };
     // About 8e7 multiply-adds per block: a cancel request is seen within a few tens of milliseconds, and
     // each rank update has rows enough (some hundreds up to p ~ 500) to keep Eigen's product kernels busy.
@@ -523,20 +524,25 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
         = std::clamp<Eigen::Index>(Eigen::Index(8e7 / double(q * q * (categorical() ? pairs : 1))), 16, kBlockRows);
 
     auto work = [&](int t, Eigen::Index begin, Eigen::Index end) {
-        auto& acc = partial[size_t(t)];
-        acc.assign(size_t(pairs), Eigen::MatrixXd::Zero(q, q));
-        Eigen::MatrixXd Xb;
-        Eigen::MatrixXd scaled;
+        HessianScratch& scratch = m_hessianScratch[size_t(t)];
+        auto& acc = scratch.acc;
+        acc.resize(size_t(pairs));
+        for (auto& block : acc)
+            block.setZero(q, q);
+        // Full-size blocks whatever the rows of the last one (a resize would reallocate on every call).
+        scratch.Xb.resize(blockRows, q);
+        scratch.scaled.resize(blockRows, q);
         for (Eigen::Index start = begin; start < end; start += blockRows) {
             if (cancelled()) {
                 stopped = true;
                 return;
             }
             const Eigen::Index rows = std::min(blockRows, end - start);
+            auto Xb = scratch.Xb.topRows(rows);
+            auto scaled = scratch.scaled.topRows(rows);
             if (sampled) {
                 Xb = m_sampleX.middleRows(start, rows);
             } else {
-                Xb.resize(rows, q);
                 Xb.leftCols(p) = m_X.middleRows(start, rows);
                 Xb.col(p).setOnes();
             }
@@ -546,14 +552,30 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
 
             if (!categorical()) {
                 Eigen::VectorXd w(rows);
+                const bool poissonExp
+                    = m_problem.observation == Observation::Poisson && m_problem.link == InverseLink::Exp;
+                const bool bernoulliLogistic
+                    = m_problem.observation == Observation::Bernoulli && m_problem.link == InverseLink::Logistic;
                 for (Eigen::Index c = 0; c < k; ++c) {
+                    // The square roots of the second derivatives in eta: exp(eta) and sigmoid (1 - sigmoid) =
+                    // e / (1 + e)^2 with e = exp(-|eta|) for the canonical pairs, elementLoss for the others.
                     for (Eigen::Index i = 0; i < rows; ++i) {
-                        double v, d2 = 0;
-                        elementLoss(m_problem, yOf(i, c), eta(i, c), v, nullptr, &d2);
-                        w(i) = std::isfinite(d2) && d2 > 0 ? std::sqrt(d2) : 0.0;
+                        double root;
+                        if (poissonExp) {
+                            root = std::exp(0.5 * eta(i, c));
+                        } else if (bernoulliLogistic) {
+                            const double e = std::exp(-std::abs(eta(i, c)));
+                            root = std::sqrt(e) / (1 + e);
+                        } else {
+                            double v, d2 = 0;
+                            elementLoss(m_problem, yOf(i, c), eta(i, c), v, nullptr, &d2);
+                            root = d2 > 0 ? std::sqrt(d2) : 0.0;
+                        }
+                        w(i) = std::isfinite(root) ? root : 0.0;
                     }
                     scaled = w.asDiagonal() * Xb;
-                    if (!kernels::gramLowerAdd(scaled.data(), scaled.rows(), rows, q, acc[size_t(c)].data(), q))
+                    if (!kernels::gramLowerAdd(
+                            scaled.data(), blockRows, rows, q, acc[size_t(c)].data(), q, scratch.gram))
                         acc[size_t(c)].selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
                 }
             } else {
@@ -595,16 +617,16 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
     if (stopped)
         return false;
 
-    std::vector<Eigen::MatrixXd> sum = partial[0];
+    std::vector<Eigen::MatrixXd>& sum = m_hessianScratch[0].acc;
     for (int t = 1; t < threads; ++t)
         for (Eigen::Index j = 0; j < pairs; ++j)
-            sum[size_t(j)] += partial[size_t(t)][size_t(j)];
+            sum[size_t(j)] += m_hessianScratch[size_t(t)].acc[size_t(j)];
 
     if (!categorical()) {
         blocks.resize(size_t(k));
         for (Eigen::Index c = 0; c < k; ++c) {
-            Eigen::MatrixXd full = sum[size_t(c)].selfadjointView<Eigen::Lower>();
-            blocks[size_t(c)] = full * norm;
+            blocks[size_t(c)] = sum[size_t(c)].selfadjointView<Eigen::Lower>();
+            blocks[size_t(c)] *= norm;
         }
         return true;
     }

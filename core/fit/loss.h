@@ -79,6 +79,16 @@ private:
     mutable Eigen::MatrixXd m_sampleX;
     mutable Eigen::MatrixXd m_sampleY;
     mutable Eigen::Index m_sampleOffset = 0;
+    // Each thread's buffers for hessian(), kept from one call to the next: fresh memory costs a page fault
+    // per 4 KB on first touch, which at small p took longer than the Gram product itself.
+    struct HessianScratch
+    {
+        std::vector<Eigen::MatrixXd> acc;
+        Eigen::MatrixXd Xb;
+        Eigen::MatrixXd scaled;
+        std::vector<double> gram;
+    };
+    mutable std::vector<HessianScratch> m_hessianScratch;
 };
 
 // Per-element loss: value, first and second derivative in eta, for one (observation, link) pair.

@@ -165,6 +165,8 @@ private slots:
     void progressCallback();
     void cancellation_data();
     void cancellation();
+    void hessianMatchesElementLoss_data();
+    void hessianMatchesElementLoss();
     void canonicalLossesMatchElementLoss_data();
     void canonicalLossesMatchElementLoss();
     void kernelsMatchEigen_data();
@@ -939,6 +941,63 @@ void TestFitEngine::canonicalLossesMatchElementLoss_data()
 // linear predictor (down to exp underflowing and up to the edge of overflow) the loss gives the value and the
 // derivative that the per-element definition gives. Four equal rows, so that the AVX2 loop takes them as one
 // vector.
+void TestFitEngine::hessianMatchesElementLoss_data()
+{
+    addInstructionSetRows();
+}
+
+// The Hessian of the data term, with the curvature weights the canonical pairs compute on their own path and
+// the others through elementLoss, against X^T diag(d2) X / n summed here element by element; the blocks span
+// several threads and a last block of fewer rows, and the weights' domain from exp's underflow to overflow.
+void TestFitEngine::hessianMatchesElementLoss()
+{
+    using nemoscope::fit::detail::elementLoss;
+    using nemoscope::fit::detail::SmoothLoss;
+    QFETCH(QString, set);
+    const InstructionSetScope scope(set);
+    if (!scope.selected())
+        QSKIP("this processor lacks the instruction set");
+    const Eigen::Index n = 20001, p = 7;
+    std::mt19937_64 random(41);
+    std::normal_distribution<double> normal;
+    Eigen::MatrixXd X(n, p), Y(n, 1);
+    for (Eigen::Index i = 0; i < X.size(); ++i)
+        X.data()[i] = normal(random);
+    X.col(0) *= 300; // a few linear predictors far beyond exp's range
+    for (Eigen::Index i = 0; i < n; ++i)
+        Y(i, 0) = double(i % 3 == 0);
+    Eigen::MatrixXd theta(p + 1, 1);
+    for (Eigen::Index j = 0; j <= p; ++j)
+        theta(j, 0) = 0.3 * normal(random);
+    theta(0, 0) = 0.01;
+    for (const auto& [observation, link] : { std::pair { Observation::Poisson, InverseLink::Exp },
+             std::pair { Observation::Bernoulli, InverseLink::Logistic },
+             std::pair { Observation::Poisson, InverseLink::Softplus } }) {
+        GlmProblem problem;
+        problem.observation = observation;
+        problem.link = link;
+        const SmoothLoss loss(problem, X, Y, 1, nullptr);
+        std::vector<Eigen::MatrixXd> blocks;
+        for (int call = 0; call < 2; ++call) { // the second call reuses the first one's buffers
+            QVERIFY(loss.hessian(theta, blocks, 0, 0));
+            QCOMPARE(blocks.size(), size_t(1));
+            Eigen::MatrixXd expected = Eigen::MatrixXd::Zero(p + 1, p + 1);
+            Eigen::VectorXd row(p + 1);
+            for (Eigen::Index i = 0; i < n; ++i) {
+                row << X.row(i).transpose(), 1.0;
+                double value, d2 = 0;
+                elementLoss(problem, Y(i, 0), row.dot(theta.col(0)), value, nullptr, &d2);
+                if (std::isfinite(d2) && d2 > 0)
+                    expected += d2 * row * row.transpose();
+            }
+            expected /= double(n);
+            const double error = (blocks[0] - expected).cwiseAbs().maxCoeff();
+            QVERIFY2(error <= 1e-12 * std::max(1.0, expected.cwiseAbs().maxCoeff()),
+                qPrintable(QStringLiteral("%1 %2: off by %3").arg(toString(observation), toString(link)).arg(error)));
+        }
+    }
+}
+
 void TestFitEngine::canonicalLossesMatchElementLoss()
 {
     using nemoscope::fit::detail::elementLoss;
@@ -1055,7 +1114,8 @@ void TestFitEngine::kernelsMatchEigen()
         // triangle of A^T A and leaves the rest of C, here with a leading dimension above cols, as it was.
         const Eigen::Index ldc = cols + 2;
         Eigen::MatrixXd C = Eigen::MatrixXd::Constant(ldc, std::max<Eigen::Index>(cols, 1), 2.0);
-        const bool computed = kernels::gramLowerAdd(X.data() + start, ld, rows, cols, C.data(), ldc);
+        std::vector<double> workspace;
+        const bool computed = kernels::gramLowerAdd(X.data() + start, ld, rows, cols, C.data(), ldc, workspace);
         QCOMPARE(computed, set == QLatin1String("avx2"));
         Eigen::MatrixXd CExpected = Eigen::MatrixXd::Constant(ldc, C.cols(), 2.0);
         if (computed && rows > 0 && cols > 0) {
