@@ -146,6 +146,8 @@ def main():
                 X, y = make_data(observation, n, p, seed=n + p)
                 np.save(os.path.join(folder, "X.npy"), X)
                 np.save(os.path.join(folder, "y.npy"), y)
+                # Written back to disk before any tool is timed, so that no timing shares the cores with it.
+                os.sync()
 
                 ours = run_driver(args.driver, folder, observation, regularizer, strength, "Newton")
                 best = ours["objective"]
