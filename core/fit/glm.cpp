@@ -18,8 +18,8 @@ namespace nemoscope::fit {
 
 namespace {
 
-// Whether every entry is finite, the columns split over the cores for large matrices (the check reads all
-// of X before each fit).
+// Whether every entry is finite, the columns split over the cores for large matrices (checkData reads all of X
+// with it).
 bool allFinite(const Eigen::MatrixXd& M)
 {
     const int threads = M.size() >= (Eigen::Index(1) << 22) && M.cols() > 1

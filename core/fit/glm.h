@@ -223,7 +223,8 @@ Result<void> checkData(const GlmProblem& problem, const Eigen::MatrixXd& X, cons
 Result<void> checkProblem(const GlmProblem& problem, std::optional<Eigen::Index> features = std::nullopt);
 
 // Fits. Never throws; never returns a NaN model as a success. Y is (n_samples, n_outputs) (Categorical:
-// one column of labels 0..C-1).
+// one column of labels 0..C-1). Runs checkData's checks, X's NaN and Inf only once a fit has failed (a
+// finite objective over every row rules them out), and returns its error as InvalidInput.
 FitResult fitGlm(const GlmProblem& problem, const SolverOptions& options, const Eigen::MatrixXd& X,
     const Eigen::MatrixXd& Y, const FitControl& control = {});
 

@@ -1158,7 +1158,7 @@ SolverOutcome newtonLoop(
         gradientNorm = pen.minimalSubgradient(theta, grad).norm();
         if (!run.step(it, F, gradientNorm))
             return cancelledAt(run, theta, it);
-        if (stepRule && alpha == 1 && gradientNorm > tol
+        if (stepRule && alpha == 1
             && dir.cwiseAbs().maxCoeff() <= kStepTolerance * std::max(1.0, theta.cwiseAbs().maxCoeff())) {
             qCDebug(lcFit, "Newton %d: converged on the step size, gradient norm %.3e", it, gradientNorm);
             return finishAt(run, FitStatus::Converged, theta, it, f, grad);
