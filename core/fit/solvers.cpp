@@ -1226,23 +1226,41 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     const HessianSource sampleHessian = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int) {
         return sampleLoss.hessian(at, blocks, 0, 0);
     };
+    // The warm start's last Hessian, kept for the full fit (newtonLoop adds the ridge to its own copy).
+    std::vector<Eigen::MatrixXd> warmHessian;
+    const HessianSource keepingSampleHessian
+        = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int it) {
+              if (!sampleHessian(at, blocks, it))
+                  return false;
+              warmHessian = blocks;
+              return true;
+          };
     SolverOptions warmOptions = run.options();
     warmOptions.tol = std::max(run.tol(kDefaultTol), kWarmStartTolerance);
     warmOptions.maxIter = kSecondOrderMaxIter;
     FitControl warmControl;
     warmControl.cancel = run.cancelRequest();
     SolverRun warmRun(sampleLoss, run.penalty(), warmOptions, warmControl);
-    const SolverOutcome warm = newtonLoop(warmRun, theta, sampleHessian, HessianReuse::UntilStall, sampleRows);
+    const SolverOutcome warm = newtonLoop(warmRun, theta, keepingSampleHessian, HessianReuse::UntilStall, sampleRows);
     if (run.cancelled())
         return cancelledAt(run, std::move(theta), 0);
     qCDebug(lcFit, "Newton: warm start on %lld rows, %d iterations, gradient norm %.3e on the sample",
         qlonglong(sampleRows), warm.iterations, warm.gradientNorm);
 
     const bool usable = warm.status == FitStatus::Converged || warm.status == FitStatus::MaxIterations;
-    if (usable && warm.theta.allFinite()) {
-        // The full fit takes a fresh Hessian at the sample's optimum (the warm start's dates from its first
-        // steps) and keeps it: from there on, curvature pairs correct it better than a new sample would.
-        SolverOutcome outcome = newtonLoop(run, warm.theta, sampleHessian, HessianReuse::UntilStall, sampleRows);
+    if (usable && warm.theta.allFinite() && !warmHessian.empty()) {
+        // The full fit starts from the sample's optimum with the warm start's last Hessian, which its full steps
+        // to that optimum vouch for, and keeps it: from there on, curvature pairs correct it better than a new
+        // sample would, and a fresh Hessian at the sample's optimum (one more Gram product) converges no faster.
+        const HessianSource warmThenSample
+            = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int it) {
+                  if (warmHessian.empty())
+                      return sampleHessian(at, blocks, it);
+                  blocks = std::move(warmHessian);
+                  warmHessian.clear();
+                  return true;
+              };
+        SolverOutcome outcome = newtonLoop(run, warm.theta, warmThenSample, HessianReuse::UntilStall, sampleRows);
         // Outside the domain at the sample's optimum (its rows did not see every extreme): start over.
         if (outcome.status != FitStatus::Diverged || outcome.iterations > 0)
             return outcome;
