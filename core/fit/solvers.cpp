@@ -31,11 +31,11 @@ constexpr int kSecondOrderMaxIter = 500;
 // floating-point precision (a sublinear rate, 1/k, still gains 50% over half the iterations).
 constexpr int kStallIterations = 2000;
 constexpr double kPrecisionLimit = 1e-7;
-// Newton on a smooth problem with tol unset also ends after a full step that moved no parameter by more than
-// this times max(1, the largest parameter): the step estimates the distance to the optimum (to within a factor of
-// about two with a sampled Hessian), and the step taken shrinks that distance further, so the parameters are
-// then within about 1e-7 of it in relative terms, the objective within rounding. A gradient norm of 1e-10 alone can
-// take several more passes where the curvature is small.
+// Newton on a smooth problem with tol unset also ends where the next full step would move no parameter by more
+// than this times max(1, the largest parameter): that step estimates the distance to the optimum (to within a
+// factor of about two with a sampled Hessian), so the parameters are then within a few 1e-7 of it in relative
+// terms, the objective within rounding, and the pass that taking the step would cost is spared. A gradient norm
+// of 1e-10 alone can take several more passes where the curvature is small.
 constexpr double kStepTolerance = 1e-7;
 // Curvature pairs kept by the Newton solver when its Hessian is sampled.
 constexpr size_t kCurvatureMemory = 20;
@@ -1109,6 +1109,15 @@ SolverOutcome newtonLoop(
             dir = z - theta;
         }
 
+        // The step rule (tol unset): the step about to be taken estimates the distance to the optimum, so a
+        // step that would move no parameter by more than kStepTolerance of its scale ends the fit here, without
+        // the pass that taking it would cost. After a shortened step the model may be poor: take one more.
+        if (stepRule && lastAlpha == 1
+            && dir.cwiseAbs().maxCoeff() <= kStepTolerance * std::max(1.0, theta.cwiseAbs().maxCoeff())) {
+            qCDebug(lcFit, "Newton %d: converged on the step size, gradient norm %.3e", it, gradientNorm);
+            return finishAt(run, FitStatus::Converged, theta, it - 1, f, grad);
+        }
+
         // Backtracking on the full objective; infinite values (outside the domain) shorten the step.
         const double predicted = dot(grad, dir) + pen.nonSmoothValue(theta + dir) - pen.nonSmoothValue(theta);
         if (!(predicted < 0))
@@ -1158,11 +1167,6 @@ SolverOutcome newtonLoop(
         gradientNorm = pen.minimalSubgradient(theta, grad).norm();
         if (!run.step(it, F, gradientNorm))
             return cancelledAt(run, theta, it);
-        if (stepRule && alpha == 1
-            && dir.cwiseAbs().maxCoeff() <= kStepTolerance * std::max(1.0, theta.cwiseAbs().maxCoeff())) {
-            qCDebug(lcFit, "Newton %d: converged on the step size, gradient norm %.3e", it, gradientNorm);
-            return finishAt(run, FitStatus::Converged, theta, it, f, grad);
-        }
         // A full step that changes nothing at all: the optimum to within rounding.
         if (decrease <= 0 && alpha == 1 && gradientNorm <= std::max(tol, kPrecisionLimit) * 10)
             return finishAt(run, FitStatus::Converged, theta, it, f, grad);
@@ -1193,7 +1197,7 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     // own passes in the warm start, would eat the gain.
     const Eigen::Index sampleRows
         = std::clamp(balancedRows(kHessianElementCost), minimumRows, std::max(minimumRows, n / 4));
-    const bool fastGram = std::string_view(kernels::instructionSet()) == "avx2";
+    const bool fastGram = std::string_view(kernels::instructionSet()) != "portable";
     const Eigen::Index affordableRows = balancedRows(fastGram ? kHessianElementCostAvx2 : kHessianElementCost);
     if (n <= 2 * sampleRows) {
         return newtonLoop(
