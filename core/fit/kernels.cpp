@@ -310,100 +310,152 @@ __attribute__((target("avx2,fma"))) double bernoulliLogisticLossAvx2(
             y + vectorRows, eta + vectorRows, rows - vectorRows, deriv ? deriv + vectorRows : nullptr);
 }
 
-// The Gram product of a sampled Hessian, C += A^T A (lower triangle). A chunk of rows of A is packed twice,
-// into panels of 8 and of 6 columns stored row by row, so that an 8 x 6 tile of C is summed over the chunk
-// from two sequential streams, its twelve vector accumulators in registers.
-constexpr Index kGramMR = 8; // rows of a C tile (two vectors)
-constexpr Index kGramNR = 6; // columns of a C tile (six broadcasts)
+// The Gram product of a sampled Hessian, C += (SA)^T SA (lower triangle). A chunk of rows of A is scaled and
+// packed into panels of MR columns stored row by row; an MR x NR tile of C (NR divides MR) is summed over the
+// chunk from two of those panels, its accumulators in registers: 12 x 4 with AVX2 (twelve of its sixteen
+// registers), 16 x 8 with AVX-512 (sixteen of 32). Tiles inside the triangle add straight into C.
 
-// Copies columns [c0, c0 + width) of A into panel, row by row: panel[r * width + k] = A[r, c0 + k], zero
-// past cols.
-inline void packPanel(const double* A, Index lda, Index rows, Index cols, Index c0, Index width, double* panel)
+// Copies columns [c0, c0 + width) of [A 1] (A, then a column of ones where ones is set), row r scaled by s[r]
+// (1 without s), into panel row by row: panel[r * width + k] = s[r] A[r, c0 + k], zero past the last column.
+inline void packPanel(const double* A, Index lda, Index rows, Index cols, const double* s, bool ones, Index c0,
+    Index width, double* panel)
 {
     for (Index k = 0; k < width; ++k) {
         const Index c = c0 + k;
-        if (c < cols) {
+        if (c == cols && ones) {
+            for (Index r = 0; r < rows; ++r)
+                panel[r * width + k] = s ? s[r] : 1.0;
+        } else if (c >= cols) {
+            for (Index r = 0; r < rows; ++r)
+                panel[r * width + k] = 0.0;
+        } else if (s) {
+            const double* column = A + c * lda;
+            for (Index r = 0; r < rows; ++r)
+                panel[r * width + k] = s[r] * column[r];
+        } else {
             const double* column = A + c * lda;
             for (Index r = 0; r < rows; ++r)
                 panel[r * width + k] = column[r];
-        } else {
-            for (Index r = 0; r < rows; ++r)
-                panel[r * width + k] = 0.0;
         }
     }
 }
 
-// One 8 x 6 tile of the Gram product over `rows` packed rows: tile[b * 8 + a] = sum_r pi[r][a] pj[r][b]. The
-// twelve accumulators are named, not an array, so that they stay in registers.
-__attribute__((target("avx2,fma"))) void gramTileAvx2(const double* pi, const double* pj, Index rows, double* tile)
+// The loop around the tiles. Tile(pi, pj, rows, out, ldo) adds sum_r pi[r * MR + a] pj[r * MR + b] to
+// out[a + b * ldo] for a < MR, b < NR.
+template<Index MR, Index NR, void (*Tile)(const double*, const double*, Index, double*, Index)>
+bool gramLowerAddTiled(const double* A, Index lda, Index rows, Index columnsOfA, const double* s, bool ones, double* C,
+    Index ldc, std::vector<double>& workspace)
 {
-    __m256d c00 = _mm256_setzero_pd(), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
-    __m256d c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
-    for (Index r = 0; r < rows; ++r, pi += kGramMR, pj += kGramNR) {
-        const __m256d x0 = _mm256_loadu_pd(pi);
-        const __m256d x1 = _mm256_loadu_pd(pi + 4);
-        __m256d y = _mm256_broadcast_sd(pj);
-        c00 = _mm256_fmadd_pd(x0, y, c00);
-        c10 = _mm256_fmadd_pd(x1, y, c10);
-        y = _mm256_broadcast_sd(pj + 1);
-        c01 = _mm256_fmadd_pd(x0, y, c01);
-        c11 = _mm256_fmadd_pd(x1, y, c11);
-        y = _mm256_broadcast_sd(pj + 2);
-        c02 = _mm256_fmadd_pd(x0, y, c02);
-        c12 = _mm256_fmadd_pd(x1, y, c12);
-        y = _mm256_broadcast_sd(pj + 3);
-        c03 = _mm256_fmadd_pd(x0, y, c03);
-        c13 = _mm256_fmadd_pd(x1, y, c13);
-        y = _mm256_broadcast_sd(pj + 4);
-        c04 = _mm256_fmadd_pd(x0, y, c04);
-        c14 = _mm256_fmadd_pd(x1, y, c14);
-        y = _mm256_broadcast_sd(pj + 5);
-        c05 = _mm256_fmadd_pd(x0, y, c05);
-        c15 = _mm256_fmadd_pd(x1, y, c15);
-    }
-    const __m256d out[12] = { c00, c10, c01, c11, c02, c12, c03, c13, c04, c14, c05, c15 };
-    for (int v = 0; v < 12; ++v)
-        _mm256_storeu_pd(tile + 4 * v, out[v]);
-}
-
-__attribute__((target("avx2,fma"))) bool gramLowerAddAvx2(
-    const double* A, Index lda, Index rows, Index cols, double* C, Index ldc, std::vector<double>& workspace)
-{
-    const Index panelsI = (cols + kGramMR - 1) / kGramMR;
-    const Index panelsJ = (cols + kGramNR - 1) / kGramNR;
+    static_assert(MR % NR == 0);
+    const Index cols = columnsOfA + (ones ? 1 : 0);
+    const Index panels = (cols + MR - 1) / MR;
     // Row chunks of about 512 KB of packed columns, which stay in a core's L2 cache.
     const Index chunk = std::max<Index>(16, std::min<Index>(rows, (Index(1) << 16) / std::max<Index>(cols, 1)));
-    const Index sizeI = chunk * kGramMR * panelsI;
-    const Index sizeJ = chunk * kGramNR * panelsJ;
-    if (workspace.size() < size_t(sizeI + sizeJ))
-        workspace.resize(size_t(sizeI + sizeJ));
-    double* const packedI = workspace.data();
-    double* const packedJ = workspace.data() + sizeI;
-    double tile[kGramMR * kGramNR];
+    if (workspace.size() < size_t(chunk * MR * panels))
+        workspace.resize(size_t(chunk * MR * panels));
+    double* const packed = workspace.data();
+    std::array<double, MR * NR> edge;
     for (Index r0 = 0; r0 < rows; r0 += chunk) {
         const Index n = std::min(chunk, rows - r0);
-        for (Index p = 0; p < panelsI; ++p)
-            packPanel(A + r0, lda, n, cols, p * kGramMR, kGramMR, packedI + p * chunk * kGramMR);
-        for (Index p = 0; p < panelsJ; ++p)
-            packPanel(A + r0, lda, n, cols, p * kGramNR, kGramNR, packedJ + p * chunk * kGramNR);
-        for (Index pi = 0; pi < panelsI; ++pi) {
-            const Index i0 = pi * kGramMR;
-            for (Index pj = 0; pj * kGramNR <= std::min(cols - 1, i0 + kGramMR - 1); ++pj) {
-                const Index j0 = pj * kGramNR;
-                gramTileAvx2(packedI + pi * chunk * kGramMR, packedJ + pj * chunk * kGramNR, n, tile);
-                for (Index b = 0; b < kGramNR && j0 + b < cols; ++b)
-                    for (Index a = std::max<Index>(0, j0 + b - i0); a < kGramMR && i0 + a < cols; ++a)
-                        C[(i0 + a) + (j0 + b) * ldc] += tile[b * kGramMR + a];
+        for (Index p = 0; p < panels; ++p)
+            packPanel(A + r0, lda, n, columnsOfA, s ? s + r0 : nullptr, ones, p * MR, MR, packed + p * chunk * MR);
+        for (Index i0 = 0; i0 < cols; i0 += MR) {
+            const double* pi = packed + i0 * chunk;
+            for (Index j0 = 0; j0 < std::min(cols, i0 + MR); j0 += NR) {
+                const double* pj = packed + (j0 / MR) * chunk * MR + j0 % MR;
+                if (j0 + NR <= i0 && i0 + MR <= cols) {
+                    Tile(pi, pj, n, C + i0 + j0 * ldc, ldc);
+                    continue;
+                }
+                // On the diagonal or the last columns: only the part inside the triangle.
+                edge.fill(0.0);
+                Tile(pi, pj, n, edge.data(), MR);
+                for (Index b = 0; b < NR && j0 + b < cols; ++b)
+                    for (Index a = std::max<Index>(0, j0 + b - i0); a < MR && i0 + a < cols; ++a)
+                        C[(i0 + a) + (j0 + b) * ldc] += edge[size_t(b * MR + a)];
             }
         }
     }
     return true;
 }
 
+// One 12 x 4 tile: each packed row is three vectors of four, times four broadcasts. The twelve accumulators are
+// named, not an array, so that they stay in registers.
+__attribute__((target("avx2,fma"))) void gramTileAvx2(
+    const double* pi, const double* pj, Index rows, double* out, Index ldo)
+{
+    __m256d c00 = _mm256_setzero_pd(), c01 = c00, c02 = c00, c03 = c00;
+    __m256d c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    __m256d c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+    for (Index r = 0; r < rows; ++r, pi += 12, pj += 12) {
+        const __m256d x0 = _mm256_loadu_pd(pi);
+        const __m256d x1 = _mm256_loadu_pd(pi + 4);
+        const __m256d x2 = _mm256_loadu_pd(pi + 8);
+        __m256d y = _mm256_broadcast_sd(pj);
+        c00 = _mm256_fmadd_pd(x0, y, c00);
+        c10 = _mm256_fmadd_pd(x1, y, c10);
+        c20 = _mm256_fmadd_pd(x2, y, c20);
+        y = _mm256_broadcast_sd(pj + 1);
+        c01 = _mm256_fmadd_pd(x0, y, c01);
+        c11 = _mm256_fmadd_pd(x1, y, c11);
+        c21 = _mm256_fmadd_pd(x2, y, c21);
+        y = _mm256_broadcast_sd(pj + 2);
+        c02 = _mm256_fmadd_pd(x0, y, c02);
+        c12 = _mm256_fmadd_pd(x1, y, c12);
+        c22 = _mm256_fmadd_pd(x2, y, c22);
+        y = _mm256_broadcast_sd(pj + 3);
+        c03 = _mm256_fmadd_pd(x0, y, c03);
+        c13 = _mm256_fmadd_pd(x1, y, c13);
+        c23 = _mm256_fmadd_pd(x2, y, c23);
+    }
+    const __m256d sums[4][3] = { { c00, c10, c20 }, { c01, c11, c21 }, { c02, c12, c22 }, { c03, c13, c23 } };
+    for (int b = 0; b < 4; ++b)
+        for (int v = 0; v < 3; ++v) {
+            double* o = out + b * ldo + 4 * v;
+            _mm256_storeu_pd(o, _mm256_add_pd(_mm256_loadu_pd(o), sums[b][v]));
+        }
+}
+
+bool gramLowerAddAvx2(const double* A, Index lda, Index rows, Index cols, const double* s, bool ones, double* C,
+    Index ldc, std::vector<double>& workspace)
+{
+    return gramLowerAddTiled<12, 4, gramTileAvx2>(A, lda, rows, cols, s, ones, C, ldc, workspace);
+}
+
+// One 16 x 8 tile: each packed row is two vectors of eight, times eight broadcasts.
+__attribute__((target("avx512f"))) void gramTileAvx512(
+    const double* pi, const double* pj, Index rows, double* out, Index ldo)
+{
+    __m512d lo[8], hi[8];
+    for (int b = 0; b < 8; ++b)
+        lo[b] = hi[b] = _mm512_setzero_pd();
+    for (Index r = 0; r < rows; ++r, pi += 16, pj += 16) {
+        const __m512d x0 = _mm512_loadu_pd(pi);
+        const __m512d x1 = _mm512_loadu_pd(pi + 8);
+#pragma GCC unroll 8
+        for (int b = 0; b < 8; ++b) {
+            const __m512d y = _mm512_set1_pd(pj[b]);
+            lo[b] = _mm512_fmadd_pd(x0, y, lo[b]);
+            hi[b] = _mm512_fmadd_pd(x1, y, hi[b]);
+        }
+    }
+    for (int b = 0; b < 8; ++b) {
+        double* o = out + b * ldo;
+        _mm512_storeu_pd(o, _mm512_add_pd(_mm512_loadu_pd(o), lo[b]));
+        _mm512_storeu_pd(o + 8, _mm512_add_pd(_mm512_loadu_pd(o + 8), hi[b]));
+    }
+}
+
+bool gramLowerAddAvx512(const double* A, Index lda, Index rows, Index cols, const double* s, bool ones, double* C,
+    Index ldc, std::vector<double>& workspace)
+{
+    return gramLowerAddTiled<16, 8, gramTileAvx512>(A, lda, rows, cols, s, ones, C, ldc, workspace);
+}
+
 #endif
 
 // No portable Gram kernel: Eigen's product, which the caller falls back to, is as fast without AVX2.
-bool gramLowerAddNone(const double*, Index, Index, Index, double*, Index, std::vector<double>&)
+bool gramLowerAddNone(const double*, Index, Index, Index, const double*, bool, double*, Index, std::vector<double>&)
 {
     return false;
 }
@@ -413,6 +465,15 @@ bool processorHasAvx2()
 #ifdef NEMOSCOPE_FIT_AVX2
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+bool processorHasAvx512()
+{
+#ifdef NEMOSCOPE_FIT_AVX2
+    return processorHasAvx2() && __builtin_cpu_supports("avx512f");
 #else
     return false;
 #endif
@@ -443,6 +504,13 @@ struct Dispatch
             name = "avx2";
             return true;
         }
+        // AVX-512 where it pays: the compute-bound Gram product. The passes wait on memory, and their loops
+        // stay on AVX2.
+        if (set == "avx512" && processorHasAvx512() && select("avx2")) {
+            gramLowerAdd = gramLowerAddAvx512;
+            name = "avx512";
+            return true;
+        }
 #endif
         return false;
     }
@@ -452,7 +520,8 @@ Dispatch& dispatch()
 {
     static Dispatch chosen = [] {
         Dispatch best;
-        best.select("avx2");
+        if (!best.select("avx512"))
+            best.select("avx2");
         return best;
     }();
     return chosen;
@@ -480,10 +549,10 @@ double bernoulliLogisticLoss(const double* y, const double* eta, Index rows, dou
     return dispatch().bernoulliLogisticLoss(y, eta, rows, deriv);
 }
 
-bool gramLowerAdd(
-    const double* A, Index lda, Index rows, Index cols, double* C, Index ldc, std::vector<double>& workspace)
+bool gramLowerAdd(const double* A, Index lda, Index rows, Index cols, const double* s, bool ones, double* C, Index ldc,
+    std::vector<double>& workspace)
 {
-    return dispatch().gramLowerAdd(A, lda, rows, cols, C, ldc, workspace);
+    return dispatch().gramLowerAdd(A, lda, rows, cols, s, ones, C, ldc, workspace);
 }
 
 const char* instructionSet()

@@ -2,8 +2,8 @@
 
 // The inner loops of a pass over a block of column-major X, on raw pointers: the products with X and the
 // elementwise losses of the canonical pairs. kernels.cpp holds a portable version and, selected at run time
-// when the processor has them, AVX2/FMA versions; it includes no Eigen, so that no inline template compiled
-// for AVX2 can leak into code that runs on any x86-64.
+// when the processor has them, AVX2/FMA versions and an AVX-512 Gram product; it includes no Eigen, so that no inline
+// template compiled for AVX2 can leak into code that runs on any x86-64.
 
 #include <cstddef>
 #include <string_view>
@@ -27,18 +27,20 @@ double poissonExpLoss(const double* y, const double* eta, std::ptrdiff_t rows, d
 // is given, deriv[i] = sigmoid(eta[i]) - y[i]. Both come from e = exp(-|eta|), which cannot overflow.
 double bernoulliLogisticLoss(const double* y, const double* eta, std::ptrdiff_t rows, double* deriv);
 
-// C[i + j ldc] += sum_r A[r + i lda] A[r + j lda] for j <= i < cols: the lower triangle of A^T A, for A of
-// rows x cols (column-major). False, and C untouched, where the instruction set has no kernel for it (the
-// caller's own product is then as fast). workspace holds the packed copies of A (about 1 MB); a caller that
-// keeps it from one call to the next spares the allocation and the first touch of its pages.
-bool gramLowerAdd(const double* A, std::ptrdiff_t lda, std::ptrdiff_t rows, std::ptrdiff_t cols, double* C,
-    std::ptrdiff_t ldc, std::vector<double>& workspace);
+// The lower triangle of B^T B added to C (C[i + j ldc] for j <= i), where B = S [A 1]: A of rows x cols
+// (column-major), followed by a column of ones when ones is set (C is then cols + 1 square), each row r scaled by
+// s[r] (unscaled when s is null). False, and C untouched, where the instruction set has no kernel for it (the
+// caller's own product is then as fast). workspace holds the packed copy of B (about 512 KB); a caller that keeps
+// it from one call to the next spares the allocation and the first touch of its pages.
+bool gramLowerAdd(const double* A, std::ptrdiff_t lda, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* s,
+    bool ones, double* C, std::ptrdiff_t ldc, std::vector<double>& workspace);
 
-// "avx2" or "portable": what the functions above run on this processor.
+// "avx512" (the AVX2 loops with an AVX-512 Gram product), "avx2" or "portable": what the functions above run
+// on this processor.
 const char* instructionSet();
 
-// Switches all the functions above to "portable" or "avx2" (so that tests can compare them); false, and
-// nothing changes, when the processor lacks the set. Not thread-safe: call it while no fit runs.
+// Switches all the functions above to "portable", "avx2" or "avx512" (so that tests can compare them); false,
+// and nothing changes, when the processor lacks the set. Not thread-safe: call it while no fit runs.
 bool useInstructionSet(std::string_view set);
 
 } // namespace nemoscope::fit::detail::kernels

@@ -530,7 +530,8 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
         for (auto& block : acc)
             block.setZero(q, q);
         // Full-size blocks whatever the rows of the last one (a resize would reallocate on every call).
-        scratch.Xb.resize(blockRows, q);
+        if (categorical())
+            scratch.Xb.resize(blockRows, q);
         scratch.scaled.resize(blockRows, q);
         for (Eigen::Index start = begin; start < end; start += blockRows) {
             if (cancelled()) {
@@ -538,15 +539,14 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
                 return;
             }
             const Eigen::Index rows = std::min(blockRows, end - start);
-            auto Xb = scratch.Xb.topRows(rows);
-            auto scaled = scratch.scaled.topRows(rows);
-            if (sampled) {
-                Xb = m_sampleX.middleRows(start, rows);
-            } else {
-                Xb.leftCols(p) = m_X.middleRows(start, rows);
-                Xb.col(p).setOnes();
-            }
-            const Eigen::MatrixXd eta = Xb * theta;
+            // The block's rows, read in place: from the sample, which holds the column of ones, or from X, to
+            // which the Gram kernel adds it.
+            const double* block = sampled ? m_sampleX.data() + start : m_X.data() + start;
+            const Eigen::Index ld = sampled ? m_sampleX.rows() : n;
+            const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> Xp(
+                block, rows, p, Eigen::OuterStride<>(ld));
+            Eigen::MatrixXd eta = Xp * theta.topRows(p);
+            eta.rowwise() += theta.row(p);
             auto yOf
                 = [&](Eigen::Index i, Eigen::Index c) { return sampled ? m_sampleY(start + i, c) : m_Y(start + i, c); };
 
@@ -573,10 +573,13 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
                         }
                         w(i) = std::isfinite(root) ? root : 0.0;
                     }
-                    scaled = w.asDiagonal() * Xb;
-                    if (!kernels::gramLowerAdd(
-                            scaled.data(), blockRows, rows, q, acc[size_t(c)].data(), q, scratch.gram))
+                    if (!kernels::gramLowerAdd(block, ld, rows, sampled ? q : p, w.data(), !sampled,
+                            acc[size_t(c)].data(), q, scratch.gram)) {
+                        auto scaled = scratch.scaled.topRows(rows);
+                        scaled.leftCols(p) = w.asDiagonal() * Xp;
+                        scaled.col(p) = w;
                         acc[size_t(c)].selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
+                    }
                 }
             } else {
                 // Softmax curvature: diag(prob) - prob prob^T per row, one weighted Gram matrix per class pair.
@@ -586,6 +589,10 @@ bool SmoothLoss::hessian(const Eigen::MatrixXd& theta, std::vector<Eigen::Matrix
                     prob.row(i) = (eta.row(i).array() - top).exp();
                     prob.row(i) /= prob.row(i).sum();
                 }
+                auto Xb = scratch.Xb.topRows(rows);
+                Xb.leftCols(p) = Xp;
+                Xb.col(p).setOnes();
+                auto scaled = scratch.scaled.topRows(rows);
                 Eigen::Index pair = 0;
                 for (Eigen::Index a = 0; a < k; ++a) {
                     for (Eigen::Index b = a; b < k; ++b, ++pair) {

@@ -1193,8 +1193,8 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
         return Eigen::Index(double(n) * passRowCost / (gramCost * double(q * q) / 2 + kHessianRowCost));
     };
     const Eigen::Index minimumRows = std::max<Eigen::Index>(5000, 8 * q);
-    // Sized by the baseline product even where the AVX2 one is twice as fast: copying a larger sample, and its
-    // own passes in the warm start, would eat the gain.
+    // Sized by the baseline product even where the AVX2 and AVX-512 ones are two and three times as fast: copying
+    // a larger sample, and its own passes in the warm start, would eat the gain.
     const Eigen::Index sampleRows
         = std::clamp(balancedRows(kHessianElementCost), minimumRows, std::max(minimumRows, n / 4));
     const bool fastGram = std::string_view(kernels::instructionSet()) != "portable";

@@ -113,6 +113,7 @@ void addInstructionSetRows()
     QTest::addColumn<QString>("set");
     QTest::newRow("portable") << QStringLiteral("portable");
     QTest::newRow("avx2") << QStringLiteral("avx2");
+    QTest::newRow("avx512") << QStringLiteral("avx512");
 }
 
 // Selects an instruction set of the fit kernels for one test and restores the previous one when it ends.
@@ -1073,7 +1074,7 @@ void TestFitEngine::kernelsMatchEigen_data()
 
 // The raw loops of a pass over X, and the Gram product of a sampled Hessian, give the products Eigen gives, on
 // any block shape (rows and columns not multiples of the vector width or the tile, rows beyond one packed
-// chunk, a leading dimension larger than the block), with either instruction set.
+// chunk, a leading dimension larger than the block), with each instruction set.
 void TestFitEngine::kernelsMatchEigen()
 {
     namespace kernels = nemoscope::fit::detail::kernels;
@@ -1085,8 +1086,9 @@ void TestFitEngine::kernelsMatchEigen()
 
     std::mt19937_64 random(23);
     std::normal_distribution<double> normal;
-    for (const auto& [ld, rows, cols] : { std::tuple<Eigen::Index, Eigen::Index, Eigen::Index> { 40, 37, 11 },
-             { 8, 8, 4 }, { 3, 3, 1 }, { 101, 64, 9 }, { 5, 0, 3 }, { 9, 5, 0 }, { 70, 66, 13 }, { 1400, 1300, 51 } }) {
+    for (const auto& [ld, rows, cols] :
+        { std::tuple<Eigen::Index, Eigen::Index, Eigen::Index> { 40, 37, 11 }, { 8, 8, 4 }, { 3, 3, 1 }, { 101, 64, 9 },
+            { 5, 0, 3 }, { 9, 5, 0 }, { 70, 66, 13 }, { 1400, 1300, 51 }, { 300, 260, 40 } }) {
         Eigen::MatrixXd X(ld, std::max<Eigen::Index>(cols, 1));
         for (Eigen::Index i = 0; i < X.size(); ++i)
             X.data()[i] = normal(random);
@@ -1110,19 +1112,33 @@ void TestFitEngine::kernelsMatchEigen()
         QVERIFY2((eta - etaExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
         QVERIFY2((g - gExpected).cwiseAbs().maxCoeff() <= 1e-12, qPrintable(shape));
 
-        // The Gram product of a sampled Hessian (AVX2 only: the portable set leaves it to Eigen) adds the lower
-        // triangle of A^T A and leaves the rest of C, here with a leading dimension above cols, as it was.
-        const Eigen::Index ldc = cols + 2;
-        Eigen::MatrixXd C = Eigen::MatrixXd::Constant(ldc, std::max<Eigen::Index>(cols, 1), 2.0);
-        std::vector<double> workspace;
-        const bool computed = kernels::gramLowerAdd(X.data() + start, ld, rows, cols, C.data(), ldc, workspace);
-        QCOMPARE(computed, set == QLatin1String("avx2"));
-        Eigen::MatrixXd CExpected = Eigen::MatrixXd::Constant(ldc, C.cols(), 2.0);
-        if (computed && rows > 0 && cols > 0) {
-            const Eigen::MatrixXd A = X.block(start, 0, rows, cols);
-            CExpected.topLeftCorner(cols, cols).triangularView<Eigen::Lower>() += A.transpose() * A;
+        // The Gram product of a sampled Hessian (not in the portable set, which leaves it to Eigen) adds the
+        // lower triangle of B^T B, B = S [A 1] (rows scaled or not, a column of ones or not), and leaves the
+        // rest of C, here with a leading dimension above its columns, as it was.
+        Eigen::VectorXd s(ld);
+        for (Eigen::Index i = 0; i < ld; ++i)
+            s(i) = 0.5 + std::abs(normal(random));
+        for (const bool scaledRows : { false, true }) {
+            for (const bool ones : { false, true }) {
+                const Eigen::Index q = cols + (ones ? 1 : 0);
+                const Eigen::Index ldc = q + 2;
+                Eigen::MatrixXd C = Eigen::MatrixXd::Constant(ldc, std::max<Eigen::Index>(q, 1), 2.0);
+                std::vector<double> workspace;
+                const bool computed = kernels::gramLowerAdd(X.data() + start, ld, rows, cols,
+                    scaledRows ? s.data() + start : nullptr, ones, C.data(), ldc, workspace);
+                QCOMPARE(computed, set != QLatin1String("portable"));
+                Eigen::MatrixXd CExpected = Eigen::MatrixXd::Constant(ldc, C.cols(), 2.0);
+                if (computed && rows > 0 && q > 0) {
+                    Eigen::MatrixXd B = Eigen::MatrixXd::Ones(rows, q);
+                    B.leftCols(cols) = X.block(start, 0, rows, cols);
+                    if (scaledRows)
+                        B = s.segment(start, rows).asDiagonal() * B;
+                    CExpected.topLeftCorner(q, q).triangularView<Eigen::Lower>() += B.transpose() * B;
+                }
+                QVERIFY2((C - CExpected).cwiseAbs().maxCoeff() <= 1e-11 * std::max(1.0, double(rows)),
+                    qPrintable(shape + QStringLiteral(", scaled rows %1, ones %2").arg(scaledRows).arg(ones)));
+            }
         }
-        QVERIFY2((C - CExpected).cwiseAbs().maxCoeff() <= 1e-12 * std::max(1.0, double(rows)), qPrintable(shape));
     }
 }
 
@@ -1149,7 +1165,7 @@ void TestFitEngine::lossKernelsMatchElementLoss()
     // errors are a few ulp of the larger term: 1e-15 (4.5 ulp) of |value| + |y eta| bounds them, since mu (or
     // softplus) is value + y eta; over millions of random pairs the largest gap is 4.1e-16 of that sum, so
     // 4e-16 would not do. The portable loops evaluate the definition itself.
-    const double tolerance = set == QStringLiteral("avx2") ? 1e-15 : 4e-16;
+    const double tolerance = set != QStringLiteral("portable") ? 1e-15 : 4e-16;
     constexpr double kInf = std::numeric_limits<double>::infinity();
     const std::vector<double> etas { -kInf, -1e300, -1000.0, -746.0, -745.2, -745.0, -744.0, -740.0, -709.0, -708.3,
         -700.0, -40.0, -37.5, -20.0, -1.0, -0.5, -1e-9, -1e-300, -0.0, 0.0, 1e-300, 1e-12, 0.3, 0.5, 1.0, 3.0, 19.0,
