@@ -949,9 +949,14 @@ enum class HessianReuse
     UntilStall, // the same near the optimum (after a warm start): kept while full steps are taken
 };
 
-// The Newton iterations. A Hessian that is kept is corrected by curvature pairs (smooth problems).
-SolverOutcome newtonLoop(
-    SolverRun& run, Eigen::MatrixXd theta, const HessianSource& hessian, HessianReuse policy, Eigen::Index hessianRows)
+// Factored Hessians (one per output) handed from one Newton loop to the next.
+using HessianFactors = std::vector<RestrictedCholesky>;
+
+// The Newton iterations. A Hessian that is kept is corrected by curvature pairs (smooth problems). With carried
+// (smooth problems only): factors it holds stand for the first iteration's Hessian, and the loop leaves its last
+// ones there when it returns.
+SolverOutcome newtonLoop(SolverRun& run, Eigen::MatrixXd theta, const HessianSource& hessian, HessianReuse policy,
+    Eigen::Index hessianRows, HessianFactors* carried = nullptr)
 {
     const double tol = run.tol(kDefaultTol);
     const int maxIter = run.maxIter(kSecondOrderMaxIter);
@@ -977,8 +982,24 @@ SolverOutcome newtonLoop(
     double F = f + pen.nonSmoothValue(theta);
     double gradientNorm = pen.minimalSubgradient(theta, grad).norm();
     std::vector<Eigen::MatrixXd> blocks;
-    std::vector<RestrictedCholesky> factors;
+    HessianFactors factors;
     std::deque<CurvaturePair> pairs;
+    const bool carry = carried && corrected && policy != HessianReuse::Never;
+    if (carry && !carried->empty()) {
+        factors = std::move(*carried);
+        haveHessian = true;
+    }
+    // However the loop ends, its last factors go back to carried.
+    struct HandBack
+    {
+        HessianFactors* to;
+        HessianFactors& from;
+        ~HandBack()
+        {
+            if (to)
+                *to = std::move(from);
+        }
+    } handBack { carry ? carried : nullptr, factors };
 
     for (int it = 1; it <= maxIter; ++it) {
         if (gradientNorm <= tol)
@@ -1230,41 +1251,28 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
     const HessianSource sampleHessian = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int) {
         return sampleLoss.hessian(at, blocks, 0, 0);
     };
-    // The warm start's last Hessian, kept for the full fit (newtonLoop adds the ridge to its own copy).
-    std::vector<Eigen::MatrixXd> warmHessian;
-    const HessianSource keepingSampleHessian
-        = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int it) {
-              if (!sampleHessian(at, blocks, it))
-                  return false;
-              warmHessian = blocks;
-              return true;
-          };
     SolverOptions warmOptions = run.options();
     warmOptions.tol = std::max(run.tol(kDefaultTol), kWarmStartTolerance);
     warmOptions.maxIter = kSecondOrderMaxIter;
     FitControl warmControl;
     warmControl.cancel = run.cancelRequest();
     SolverRun warmRun(sampleLoss, run.penalty(), warmOptions, warmControl);
-    const SolverOutcome warm = newtonLoop(warmRun, theta, keepingSampleHessian, HessianReuse::UntilStall, sampleRows);
+    HessianFactors warmFactors;
+    const SolverOutcome warm
+        = newtonLoop(warmRun, theta, sampleHessian, HessianReuse::UntilStall, sampleRows, &warmFactors);
     if (run.cancelled())
         return cancelledAt(run, std::move(theta), 0);
     qCDebug(lcFit, "Newton: warm start on %lld rows, %d iterations, gradient norm %.3e on the sample",
         qlonglong(sampleRows), warm.iterations, warm.gradientNorm);
 
     const bool usable = warm.status == FitStatus::Converged || warm.status == FitStatus::MaxIterations;
-    if (usable && warm.theta.allFinite() && !warmHessian.empty()) {
-        // The full fit starts from the sample's optimum with the warm start's last Hessian, which its full steps
-        // to that optimum vouch for, and keeps it: from there on, curvature pairs correct it better than a new
-        // sample would, and a fresh Hessian at the sample's optimum (one more Gram product) converges no faster.
-        const HessianSource warmThenSample
-            = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int it) {
-                  if (warmHessian.empty())
-                      return sampleHessian(at, blocks, it);
-                  blocks = std::move(warmHessian);
-                  warmHessian.clear();
-                  return true;
-              };
-        SolverOutcome outcome = newtonLoop(run, warm.theta, warmThenSample, HessianReuse::UntilStall, sampleRows);
+    if (usable && warm.theta.allFinite()) {
+        // The full fit starts from the sample's optimum with the warm start's last Hessian, already factored,
+        // which its full steps to that optimum vouch for, and keeps it: from there on, curvature pairs correct it
+        // better than a new sample would, and a fresh Hessian at the sample's optimum (one more Gram product)
+        // converges no faster.
+        SolverOutcome outcome
+            = newtonLoop(run, warm.theta, sampleHessian, HessianReuse::UntilStall, sampleRows, &warmFactors);
         // Outside the domain at the sample's optimum (its rows did not see every extreme): start over.
         if (outcome.status != FitStatus::Diverged || outcome.iterations > 0)
             return outcome;
