@@ -2,7 +2,7 @@
 
 // The inner loops of a pass over a block of column-major X, on raw pointers: the products with X and the
 // elementwise losses of the canonical pairs. kernels.cpp holds a portable version and, selected at run time
-// when the processor has them, AVX2/FMA versions and an AVX-512 Gram product; it includes no Eigen, so that no inline
+// when the processor has them, AVX2/FMA versions and AVX-512 products; it includes no Eigen, so that no inline
 // template compiled for AVX2 can leak into code that runs on any x86-64.
 
 #include <cstddef>
@@ -35,8 +35,8 @@ double bernoulliLogisticLoss(const double* y, const double* eta, std::ptrdiff_t 
 bool gramLowerAdd(const double* A, std::ptrdiff_t lda, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* s,
     bool ones, double* C, std::ptrdiff_t ldc, std::vector<double>& workspace);
 
-// "avx512" (the AVX2 loops with an AVX-512 Gram product), "avx2" or "portable": what the functions above run
-// on this processor.
+// "avx512" (AVX-512 products, the losses' AVX2 loops), "avx2" or "portable": what the functions above run on
+// this processor.
 const char* instructionSet();
 
 // Switches all the functions above to "portable", "avx2" or "avx512" (so that tests can compare them); false,

@@ -1148,9 +1148,9 @@ void TestFitEngine::lossKernelsMatchElementLoss_data()
     addInstructionSetRows();
 }
 
-// The loss kernels of the canonical pairs against elementLoss, with either instruction set: the sum and every
-// derivative, for each (y, eta) pair at each place of a block of seven rows (the four lanes of a vector and
-// the three rows left over), eta from beyond exp's underflow to beyond its overflow; then blocks of random
+// The loss kernels of the canonical pairs against elementLoss, with each instruction set (AVX-512 runs the AVX2 loops):
+// the sum and every derivative, for each (y, eta) pair at each place of a block of seven rows (the four lanes of a
+// vector and the three rows left over), eta from beyond exp's underflow to beyond its overflow; then blocks of random
 // rows of several lengths, from an unaligned start.
 void TestFitEngine::lossKernelsMatchElementLoss()
 {
