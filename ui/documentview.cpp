@@ -100,10 +100,16 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
     m_diskBanner = makeBanner(QColor(0x1f, 0x6f, 0xb2), this);
     m_diskBanner->setObjectName(QStringLiteral("diskBanner"));
     auto* diskLayout = new QHBoxLayout(m_diskBanner);
-    diskLayout->addWidget(new QLabel(tr("This file changed on disk."), m_diskBanner), 1);
+    // The mapping follows the file: what was not read yet shows the new contents, or zeros where it shrank.
+    auto* diskText = new QLabel(
+        tr("This file changed on disk; values shown from now on may come from its new contents. Reload to see it "
+           "as it is now."),
+        m_diskBanner);
+    diskText->setWordWrap(true);
+    diskLayout->addWidget(diskText, 1);
     auto* reload = new QPushButton(tr("Reload"), m_diskBanner);
     reload->setObjectName(QStringLiteral("reloadButton"));
-    auto* dismiss = new QPushButton(tr("Keep This Version"), m_diskBanner);
+    auto* dismiss = new QPushButton(tr("Dismiss"), m_diskBanner);
     diskLayout->addWidget(reload);
     diskLayout->addWidget(dismiss);
     connect(reload, &QPushButton::clicked, this, &DocumentView::reloadRequested);

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "npy/inflater.h"
+#include "npy/mappingguard.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -45,6 +46,8 @@ constexpr qint64 kMaxDeflateRatio = 1100;
 struct Storage
 {
     std::unique_ptr<QFile> file;
+    // After file, so that the guard is given back before the file unmaps.
+    std::unique_ptr<MappingGuard> guard;
     QByteArray buffer;
     const char* data = nullptr;
     qint64 size = 0;
@@ -261,6 +264,9 @@ Result<std::shared_ptr<NpzArchive>> NpzArchive::open(const QString& path)
         return Error { path, {},
             QStringLiteral("cannot map the file into memory: %1").arg(storage->file->errorString()) };
     storage->data = reinterpret_cast<const char*>(mapped);
+    storage->guard = std::make_unique<MappingGuard>(mapped, storage->size);
+    if (!storage->guard->active())
+        qCWarning(lcNpy) << "no guard against truncation for the mapping of" << path;
 
     std::shared_ptr<NpzArchive> archive(new NpzArchive);
     archive->d->path = path;
@@ -557,6 +563,10 @@ void NpzArchive::Private::readHeader(NpzMember& member, const EntryInfo& info) c
 ArchiveKind NpzArchive::kind() const
 {
     return d->kind;
+}
+bool NpzArchive::pagesLost() const
+{
+    return d->storage->guard && d->storage->guard->pagesLost();
 }
 QString NpzArchive::path() const
 {

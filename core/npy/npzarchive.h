@@ -53,10 +53,10 @@ enum class ArchiveKind
 // that would produce more is refused. The archive stays valid while any array read from it lives (they share the
 // mapping). All const methods may be called from several threads at once.
 //
-// Known limit of memory mapping: if another program truncates the file in place while it is open, touching a
-// mapped page past the new end stops the process with SIGBUS; there is no portable way to turn that into an
-// error. Files replaced by rename (as atomic savers, Nemoscope's included, do) are safe: the mapping keeps the
-// old file alive.
+// Another program may truncate the file in place while it is open (np.savez does when it overwrites a file):
+// a mapped page past the new end then reads as zeros instead of stopping the process (see MappingGuard), and
+// pagesLost() turns true. Files replaced by rename (as atomic savers, Nemoscope's included, do) are not
+// affected: the mapping keeps the old file alive.
 class NpzArchive
 {
 public:
@@ -70,6 +70,8 @@ public:
     static Result<std::shared_ptr<NpzArchive>> openBytes(QByteArray bytes, const QString& displayName);
 
     ArchiveKind kind() const;
+    // True once the file shrank under the mapping and a page past its new end was read (as zeros).
+    bool pagesLost() const;
     QString path() const; // as given to open() (displayName for openBytes)
     qint64 fileSize() const;
 

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstring>
+
 using namespace nemoscope;
 using namespace nemoscope::npy;
 using npytest::buildZip;
@@ -54,6 +56,7 @@ private slots:
     void malformedFixtures();
     void emptyZipHasNoMembers();
     void npyFileIsOneMember();
+    void truncatedWhileOpenReadsZeros();
     void duplicatesKeepTheFirst();
     void deflateBombIsRefusedWithoutInflating();
     void rawBytesOfRefusedMembers();
@@ -362,6 +365,43 @@ void NpzArchiveTest::npyFileIsOneMember()
     QVERIFY(member.error);
     QCOMPARE(member.error->member, QStringLiteral("weights.v2.npy"));
     QVERIFY(member.error->reason.contains(u"header promises 16 bytes of data, the member holds 15"));
+}
+
+// np.savez overwrites a file in place: truncated to nothing, then written again. An array read from the file
+// before (borrowing its mapping) must not end the process when its pages are touched in between: pages past
+// the new end read as zeros, and the archive says that it lost pages. Pages before the new end still read the
+// file.
+void NpzArchiveTest::truncatedWhileOpenReadsZeros()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("rates.npy"));
+    const qint64 count = 1 << 20; // 8 MB of data, 2048 pages
+    QByteArray data(count * 8, Qt::Uninitialized);
+    for (qint64 i = 0; i < count; ++i) {
+        const double value = double(i) + 0.5;
+        std::memcpy(data.data() + i * 8, &value, 8);
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1048576,), }", data));
+    file.close();
+
+    auto archive = NpzArchive::open(path);
+    QVERIFY(archive.ok());
+    auto array = (*archive)->read(QStringLiteral("rates"));
+    QVERIFY(array.ok());
+    QVERIFY(array->isBorrowed());
+    QVERIFY(!(*archive)->pagesLost());
+
+    QVERIFY(file.resize(65536));
+    QCOMPARE(array->toDouble(10), 10.5);
+    QCOMPARE(array->toDouble(count / 2), 0.0);
+    QCOMPARE(array->toDouble(count - 1), 0.0);
+    QVERIFY((*archive)->pagesLost());
+    // The page the guard replaced keeps reading zeros; the file's own pages are untouched.
+    QCOMPARE(array->toDouble(count / 2 + 1), 0.0);
+    QCOMPARE(array->toDouble(100), 100.5);
 }
 
 void NpzArchiveTest::duplicatesKeepTheFirst()
