@@ -11,9 +11,12 @@
 
 namespace nemoscope::fit::detail::kernels {
 
-// eta[i] += sum_j X[i + j ld] w[j], for i < rows and j < cols.
-void multiplyAdd(
-    const double* X, std::ptrdiff_t ld, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* w, double* eta);
+// eta[i] += sum_j X[i + j ld] w[j], for i < rows and j < cols. Where aheadRows is positive, it also asks the
+// cache for the next aheadRows rows of each column (X[i + j ld] for rows <= i < rows + aheadRows) as it goes, so
+// that a pass over X by consecutive blocks of rows finds each block's short column stretches already on their
+// way: without it, each stretch starts with a wait on memory.
+void multiplyAdd(const double* X, std::ptrdiff_t ld, std::ptrdiff_t rows, std::ptrdiff_t cols, const double* w,
+    double* eta, std::ptrdiff_t aheadRows = 0);
 
 // g[j] += sum_i X[i + j ld] d[i], for i < rows and j < cols.
 void transposeMultiplyAdd(

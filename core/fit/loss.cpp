@@ -345,7 +345,8 @@ void SmoothLoss::accumulate(
         if (!categorical()) {
             for (Eigen::Index c = 0; c < k; ++c) {
                 eta.head(rows).setConstant(theta(p, c));
-                kernels::multiplyAdd(Xb, m_X.rows(), rows, p, theta.col(c).data(), eta.data());
+                kernels::multiplyAdd(Xb, m_X.rows(), rows, p, theta.col(c).data(), eta.data(),
+                    c + 1 == k ? std::min(blockRows, end - start - rows) : 0);
                 if (!blockLoss(
                         m_problem, m_Y.col(c).data() + start, eta.data(), rows, sum, wantGrad ? deriv.data() : nullptr))
                     return fail();

@@ -1244,9 +1244,12 @@ SolverOutcome runNewton(SolverRun& run, Eigen::MatrixXd theta)
 
     // Smooth problems: first the sample's own problem, whose Hessian is the sampled Hessian of the full one.
     Eigen::MatrixXd Xs, Ys;
+    const auto sampleStarted = std::chrono::steady_clock::now();
     loss.sample(sampleRows, 0, Xs, Ys);
     if (run.cancelled())
         return cancelledAt(run, std::move(theta), 0);
+    qCDebug(lcFit, "Newton: sample of %lld rows copied in %.1f ms", qlonglong(Xs.rows()),
+        1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - sampleStarted).count());
     const SmoothLoss sampleLoss = loss.onRows(Xs, Ys);
     const HessianSource sampleHessian = [&](const Eigen::MatrixXd& at, std::vector<Eigen::MatrixXd>& blocks, int) {
         return sampleLoss.hessian(at, blocks, 0, 0);

@@ -1100,9 +1100,10 @@ void TestFitEngine::kernelsMatchEigen()
             d(i) = normal(random);
         eta.setConstant(0.5);
         g.setConstant(-0.25);
-        // A block that starts one row down, as a pass over a middle block of rows does.
+        // A block that starts one row down, as a pass over a middle block of rows does, and asks the cache for
+        // the rows that follow it: more than X holds, past the end of its last column (a hint that reads nothing).
         const Eigen::Index start = ld > rows ? 1 : 0;
-        kernels::multiplyAdd(X.data() + start, ld, rows, cols, w.data(), eta.data() + start);
+        kernels::multiplyAdd(X.data() + start, ld, rows, cols, w.data(), eta.data() + start, ld);
         kernels::transposeMultiplyAdd(X.data() + start, ld, rows, cols, d.data() + start, g.data());
 
         Eigen::VectorXd etaExpected = Eigen::VectorXd::Constant(ld, 0.5);
