@@ -18,13 +18,14 @@ namespace {
 
 using Index = std::ptrdiff_t;
 
-// Asks for the cache lines of [from, from + count) to be brought into the core's second-level cache, without
-// waiting for them. A hint only: it cannot fault, whatever the addresses.
-inline void prefetchStretch(const double* from, Index count)
+// Asks for the cache lines of the count doubles from address from to be brought into the core's second-level
+// cache, without waiting for them. A hint only: it cannot fault, whatever the addresses, so they are computed as
+// integers and may lie past the end of X.
+inline void prefetchStretch(std::uintptr_t from, Index count)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    const auto end = reinterpret_cast<std::uintptr_t>(from + count);
-    for (auto line = reinterpret_cast<std::uintptr_t>(from) & ~std::uintptr_t(63); line < end; line += 64)
+    const std::uintptr_t end = from + std::uintptr_t(count) * sizeof(double);
+    for (std::uintptr_t line = from & ~std::uintptr_t(63); line < end; line += 64)
         __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 2);
 #else
     (void)from;
@@ -32,13 +33,14 @@ inline void prefetchStretch(const double* from, Index count)
 #endif
 }
 
-// The stretches of the next aheadRows rows (after the first rows) of columns [j, j + 4) of X.
+// The stretches of the next aheadRows rows (after the first rows) of columns [j, min(j + 4, cols)) of X.
 inline void prefetchAhead(const double* X, Index ld, Index rows, Index j, Index cols, Index aheadRows)
 {
     if (aheadRows <= 0)
         return;
+    const auto base = reinterpret_cast<std::uintptr_t>(X);
     for (Index k = j; k < std::min(j + 4, cols); ++k)
-        prefetchStretch(X + k * ld + rows, aheadRows);
+        prefetchStretch(base + std::uintptr_t(k * ld + rows) * sizeof(double), aheadRows);
 }
 
 // Portable versions, four columns at a time so that eta (or d) is read once per four columns of X.
