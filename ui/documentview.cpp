@@ -100,10 +100,11 @@ DocumentView::DocumentView(Document* document, QWidget* parent)
     m_diskBanner = makeBanner(QColor(0x1f, 0x6f, 0xb2), this);
     m_diskBanner->setObjectName(QStringLiteral("diskBanner"));
     auto* diskLayout = new QHBoxLayout(m_diskBanner);
-    // The mapping follows the file: what was not read yet shows the new contents, or zeros where it shrank.
+    // The mapping follows the file: what was not read yet shows the new contents, or zeros where it shrank
+    // (see MappingGuard).
     auto* diskText = new QLabel(
-        tr("This file changed on disk; values shown from now on may come from its new contents. Reload to see it "
-           "as it is now."),
+        tr("This file changed on disk; values shown from now on may come from its new contents, or read as zeros "
+           "where it shrank. Reload to see it as it is now."),
         m_diskBanner);
     diskText->setWordWrap(true);
     diskLayout->addWidget(diskText, 1);
